@@ -1,0 +1,92 @@
+package io.vesselseg.cli;
+
+import io.vesselseg.data.Datasets;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Precision;
+import io.vesselseg.train.ConsoleProgress;
+import io.vesselseg.train.TrainConfig;
+import io.vesselseg.train.TrainSummary;
+import io.vesselseg.train.TrainingRun;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vesselseg train}: thin wrapper over {@link TrainingRun}. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Train a U-Net on a dataset's training split (a few images held out for validation).")
+final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--data", required = true, description = "DRIVE folder, or 'synthetic'")
+  String data;
+
+  @Option(names = "--out", required = true, description = "run directory to create (or continue)")
+  Path out;
+
+  @Option(names = "--epochs", description = "epochs (default: 50, or until --max-minutes when that is set)")
+  Integer epochs;
+
+  @Option(names = "--max-minutes", description = "stop cleanly after this many minutes (default: no limit)")
+  double maxMinutes;
+
+  @Option(names = {"--batch-size", "--batch_size"}, defaultValue = "16", description = "patches per step")
+  int batchSize;
+
+  @Option(names = "--patch-size", defaultValue = "128", description = "square patch side in pixels")
+  int patchSize;
+
+  @Option(names = "--steps-per-epoch", defaultValue = "100", description = "steps between validations")
+  int stepsPerEpoch;
+
+  @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (AdamW)")
+  double lr;
+
+  @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW weight decay")
+  double weightDecay;
+
+  @Option(names = "--warmup-steps", defaultValue = "200", description = "linear warm-up steps")
+  int warmupSteps;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
+  String device;
+
+  @Option(names = "--precision", defaultValue = "auto",
+      description = "auto (bf16 on CUDA or CPUs with AVX512_BF16/AMX, else fp32), bf16 or fp32")
+  String precision;
+
+  @Option(names = "--seed", defaultValue = "42", description = "seed for weights, split and patches")
+  long seed;
+
+  @Option(names = "--validation-images", defaultValue = "3", description = "training images held out")
+  int validationImages;
+
+  @Option(names = "--depth", defaultValue = "4", description = "U-Net levels")
+  int depth;
+
+  @Option(names = "--base-channels", defaultValue = "16", description = "U-Net channels at full size")
+  int baseChannels;
+
+  @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (0: one per core)")
+  int threads;
+
+  @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
+  boolean resume;
+
+  @Option(names = "--verbose", description = "stack traces on errors")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
+    TrainConfig cfg = new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr,
+        weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed, validationImages,
+        new Architecture(depth, baseChannels), threads, resume);
+    var images = Datasets.load(data, "training");
+    TrainSummary s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
+        List.of());
+    System.out.println("model: " + cfg.out().resolve("best.safetensors"));
+    return s.epochs() > 0 ? Main.OK : Main.FAILURE;
+  }
+}

@@ -1,0 +1,99 @@
+package io.vesselseg.infer;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.FovEstimator;
+import io.vesselseg.data.ImageFiles;
+import io.vesselseg.data.RgbImage;
+import io.vesselseg.viz.Overlay;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The {@code predict} service: for each photograph writes {@code <stem>_prob.png} (8-bit probability) and
+ * {@code <stem>_mask.png} (0/255 vessel mask at the model's threshold, restricted to an estimated FOV).
+ * Each file is written atomically.
+ */
+public final class ImagePrediction {
+
+  private static final List<String> EXTENSIONS = List.of(".tif", ".tiff", ".png", ".jpg", ".jpeg", ".gif",
+      ".bmp");
+
+  /** The outputs of one photograph. */
+  public record Written(Path input, Path probability, Path mask, double vesselFraction, double seconds) {}
+
+  private ImagePrediction() {}
+
+  /** The image files named by {@code input}: the file itself, or the readable images of a folder. */
+  public static List<Path> inputs(Path input) {
+    if (Files.isRegularFile(input)) {
+      return List.of(input);
+    }
+    if (!Files.isDirectory(input)) {
+      throw new VesselsegException.Usage("--input " + input + " does not exist: pass an image file (TIFF, "
+          + "PNG, JPEG, GIF, BMP) or a folder of them");
+    }
+    try (Stream<Path> s = Files.list(input)) {
+      List<Path> files = s.filter(Files::isRegularFile).filter(ImagePrediction::isImage).sorted().toList();
+      if (files.isEmpty()) {
+        throw new VesselsegException.Usage("folder " + input + " holds no images (expected files ending in "
+            + String.join(", ", EXTENSIONS) + ")");
+      }
+      return files;
+    } catch (IOException e) {
+      throw new VesselsegException.Data("cannot list " + input + ": " + e.getMessage(), e);
+    }
+  }
+
+  static boolean isImage(Path p) {
+    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    return EXTENSIONS.stream().anyMatch(n::endsWith);
+  }
+
+  public static Written predict(Path file, Path outDir, Predictor predictor, float threshold) {
+    long t0 = System.nanoTime();
+    RgbImage img = ImageFiles.readRgb(file);
+    byte[] fov = FovEstimator.estimate(img.chw(), img.width(), img.height());
+    float[] prob = predictor.probabilities(img.chw(), img.width(), img.height());
+    byte[] mask = Overlay.threshold(prob, threshold, fov);
+    String stem = stem(file);
+    Path probFile = outDir.resolve(stem + "_prob.png");
+    Path maskFile = outDir.resolve(stem + "_mask.png");
+    ImageFiles.writeGreyPng(probFile, Overlay.grey(prob), img.width(), img.height());
+    ImageFiles.writeMaskPng(maskFile, mask, img.width(), img.height());
+    long vessels = 0;
+    long inside = 0;
+    for (int i = 0; i < mask.length; i++) {
+      vessels += mask[i];
+      inside += fov[i];
+    }
+    return new Written(file, probFile, maskFile, vessels / (double) Math.max(1, inside),
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  public static List<Written> predictAll(List<Path> files, Path outDir, Predictor predictor,
+      float threshold, java.util.function.Consumer<Written> each) {
+    try {
+      Files.createDirectories(outDir);
+    } catch (IOException e) {
+      throw new VesselsegException.Data("cannot create output folder " + outDir + ": " + e.getMessage(), e);
+    }
+    List<Written> out = new ArrayList<>();
+    for (Path f : files) {
+      Written w = predict(f, outDir, predictor, threshold);
+      each.accept(w);
+      out.add(w);
+    }
+    return out;
+  }
+
+  static String stem(Path file) {
+    String n = file.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    return dot > 0 ? n.substring(0, dot) : n;
+  }
+}

@@ -1,0 +1,106 @@
+package io.vesselseg.infer;
+
+import io.vesselseg.data.Sample;
+import io.vesselseg.model.Network;
+
+/**
+ * Turns a whole photograph into a vessel probability map. Images up to {@code maxFullPixels} go through the
+ * network in one forward pass (padded inside the U-Net); larger ones are cut into overlapping square tiles
+ * whose outputs are blended with a Gaussian weight centred on each tile, so tile seams do not show.
+ * Optional flip test-time augmentation averages four flipped passes.
+ */
+public final class Predictor {
+
+  private final Network network;
+  private final boolean flipTta;
+  private final int tile;
+  private final int overlap;
+  private final long maxFullPixels;
+
+  public Predictor(Network network, boolean flipTta) {
+    this(network, flipTta, 512, 128, 1_500_000L);
+  }
+
+  public Predictor(Network network, boolean flipTta, int tile, int overlap, long maxFullPixels) {
+    if (tile <= overlap || overlap < 0) {
+      throw new IllegalArgumentException("tile " + tile + " must exceed overlap " + overlap + " >= 0");
+    }
+    this.network = network;
+    this.flipTta = flipTta;
+    this.tile = tile;
+    this.overlap = overlap;
+    this.maxFullPixels = maxFullPixels;
+  }
+
+  /** Probabilities (h*w, row-major) for a sample's photograph. */
+  public float[] probabilities(Sample s) {
+    return probabilities(s.rgb(), s.width(), s.height());
+  }
+
+  /** Probabilities (h*w, row-major) for planar RGB [3,h,w] in [0,1]. */
+  public float[] probabilities(float[] rgb, int w, int h) {
+    if ((long) w * h <= maxFullPixels) {
+      return network.predict(rgb, 1, h, w, flipTta);
+    }
+    return tiled(rgb, w, h);
+  }
+
+  private float[] tiled(float[] rgb, int w, int h) {
+    int tw = Math.min(tile, w);
+    int th = Math.min(tile, h);
+    float[] weight = gaussian(tw, th);
+    float[] acc = new float[w * h];
+    float[] norm = new float[w * h];
+    float[] in = new float[3 * tw * th];
+    for (int y0 : starts(h, th)) {
+      for (int x0 : starts(w, tw)) {
+        for (int c = 0; c < 3; c++) {
+          for (int i = 0; i < th; i++) {
+            System.arraycopy(rgb, c * w * h + (y0 + i) * w + x0, in, c * tw * th + i * tw, tw);
+          }
+        }
+        float[] p = network.predict(in, 1, th, tw, flipTta);
+        for (int i = 0; i < th; i++) {
+          int row = (y0 + i) * w + x0;
+          for (int j = 0; j < tw; j++) {
+            float g = weight[i * tw + j];
+            acc[row + j] += g * p[i * tw + j];
+            norm[row + j] += g;
+          }
+        }
+      }
+    }
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] /= norm[i];
+    }
+    return acc;
+  }
+
+  /** Tile origins covering [0,size) with at least {@code overlap} pixels shared between neighbours. */
+  int[] starts(int size, int t) {
+    if (size <= t) {
+      return new int[] {0};
+    }
+    int stride = t - overlap;
+    int n = (int) Math.ceil((double) (size - t) / stride) + 1;
+    int[] s = new int[n];
+    for (int i = 0; i < n; i++) {
+      s[i] = (int) Math.round((double) i * (size - t) / (n - 1));
+    }
+    return s;
+  }
+
+  private static float[] gaussian(int w, int h) {
+    float[] g = new float[w * h];
+    double sx = w / 4.0;
+    double sy = h / 4.0;
+    for (int i = 0; i < h; i++) {
+      double dy = (i - (h - 1) / 2.0) / sy;
+      for (int j = 0; j < w; j++) {
+        double dx = (j - (w - 1) / 2.0) / sx;
+        g[i * w + j] = (float) Math.max(Math.exp(-0.5 * (dx * dx + dy * dy)), 1e-3);
+      }
+    }
+    return g;
+  }
+}

@@ -1,0 +1,219 @@
+package io.vesselseg.model;
+
+import static org.bytedeco.pytorch.global.torch.from_blob;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vesselseg.VesselsegException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Model and checkpoint files: safetensors holding every parameter and buffer of the U-Net under its PyTorch
+ * name, with {@code __metadata__} keys {@code format}, {@code architecture}, {@code normalization},
+ * {@code threshold} and whatever the caller adds (config, provenance, epoch, seed, metrics). A training
+ * checkpoint also holds the optimizer state as a U8 tensor {@code optimizer.libtorch_archive} (libtorch's
+ * own serialisation of AdamW's moments). Other tools can ignore that tensor.
+ */
+public final class Checkpoint {
+
+  public static final String FORMAT = "vesselseg-model-1";
+  private static final String OPTIMIZER_KEY = "optimizer.libtorch_archive";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a model file says besides its weights. {@code metadata} holds every string key of the file. */
+  public record Meta(Architecture architecture, Normalization normalization, float threshold,
+      Map<String, String> metadata) {}
+
+  /** A loaded model; {@code optimizerState} is null for exported models. */
+  public record Loaded(Network network, Meta meta, byte[] optimizerState) {}
+
+  private Checkpoint() {}
+
+  /** Writes weights + metadata (+ optimizer state when {@code step} is not null) atomically. */
+  public static void save(Path file, Network net, float threshold, Map<String, String> extra, TrainStep step) {
+    Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+    try (PointerScope scope = new PointerScope()) {
+      collect(net.module().named_parameters(), tensors);
+      collect(net.module().named_buffers(), tensors);
+    }
+    if (step != null) {
+      byte[] state = optimizerBytes(step);
+      tensors.put(OPTIMIZER_KEY, new SafeTensors.Entry("U8", new long[] {state.length}, state));
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", FORMAT);
+    Architecture a = net.architecture();
+    meta.put("architecture", "{\"type\":\"unet\",\"depth\":" + a.depth() + ",\"base_channels\":"
+        + a.baseChannels() + "}");
+    Normalization n = net.normalization();
+    meta.put("normalization", "{\"mean\":" + Arrays.toString(n.mean()) + ",\"std\":"
+        + Arrays.toString(n.std()) + "}");
+    meta.put("threshold", Float.toString(threshold));
+    extra.forEach(meta::putIfAbsent);
+    SafeTensors.write(file, tensors, meta);
+  }
+
+  private static void collect(StringTensorDict dict, Map<String, SafeTensors.Entry> out) {
+    for (long i = 0; i < dict.size(); i++) {
+      String key = dict.get(i).key().getString();
+      Tensor t = dict.get(i).value().detach().to(new Device("cpu"), dict.get(i).value().scalar_type())
+          .contiguous();
+      long[] shape = shape(t);
+      ByteBuffer buf;
+      String dtype;
+      if (t.scalar_type() == ScalarType.Long) {
+        long[] v = new long[(int) t.numel()];
+        t.data_ptr_long().get(v);
+        buf = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asLongBuffer().put(v);
+        dtype = "I64";
+      } else {
+        float[] v = Network.toArray(t);
+        buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        dtype = "F32";
+      }
+      out.put(key, new SafeTensors.Entry(dtype, shape, buf.array()));
+    }
+  }
+
+  /** Reads a model or checkpoint file into a new Network on {@code device}. */
+  public static Loaded load(Path file, ComputeDevice device, Precision precision) {
+    if (!Files.isRegularFile(file)) {
+      throw new VesselsegException.Model("model file " + file + " does not exist: pass a run directory "
+          + "(holding best.safetensors) or a .safetensors model file");
+    }
+    return load(SafeTensors.read(file), file.toString(), device, precision);
+  }
+
+  public static Loaded load(SafeTensors.Contents c, String name, ComputeDevice device, Precision precision) {
+    Meta meta = meta(c.metadata(), name);
+    Network net = Network.create(meta.architecture(), device, precision, meta.normalization(), 0);
+    try {
+      try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        fill(net.module().named_parameters(), c.tensors(), name, net);
+        fill(net.module().named_buffers(), c.tensors(), name, net);
+      }
+    } catch (RuntimeException e) {
+      net.close();
+      throw e;
+    }
+    SafeTensors.Entry opt = c.tensors().get(OPTIMIZER_KEY);
+    return new Loaded(net, meta, opt == null ? null : opt.data());
+  }
+
+  private static Meta meta(Map<String, String> m, String name) {
+    if (!FORMAT.equals(m.get("format"))) {
+      throw new VesselsegException.Model("model file " + name + " has format '" + m.get("format")
+          + "', expected '" + FORMAT + "': it was not written by this version of vesselseg");
+    }
+    try {
+      JsonNode a = JSON.readTree(m.get("architecture"));
+      JsonNode n = JSON.readTree(m.get("normalization"));
+      float[] mean = new float[3];
+      float[] std = new float[3];
+      for (int i = 0; i < 3; i++) {
+        mean[i] = (float) n.get("mean").get(i).asDouble();
+        std[i] = (float) n.get("std").get(i).asDouble();
+      }
+      return new Meta(new Architecture(a.get("depth").asInt(), a.get("base_channels").asInt()),
+          new Normalization(mean, std), Float.parseFloat(m.get("threshold")), Map.copyOf(m));
+    } catch (IOException | RuntimeException e) {
+      throw new VesselsegException.Model("model file " + name + " has unreadable metadata ("
+          + e.getMessage() + "): the file is damaged or from another tool", e);
+    }
+  }
+
+  private static void fill(StringTensorDict dict, Map<String, SafeTensors.Entry> file, String name,
+      Network net) {
+    for (long i = 0; i < dict.size(); i++) {
+      String key = dict.get(i).key().getString();
+      Tensor dst = dict.get(i).value();
+      long[] shape = shape(dst);
+      SafeTensors.Entry e = file.get(key);
+      if (e == null) {
+        throw new VesselsegException.Model("model file " + name + " lacks tensor " + key + " that a U-Net "
+            + net.architecture() + " needs: the file is for another architecture or damaged");
+      }
+      if (!Arrays.equals(shape, e.shape())) {
+        throw new VesselsegException.Model("model file " + name + " has " + key + " of shape "
+            + Arrays.toString(e.shape()) + ", expected " + Arrays.toString(shape) + " for "
+            + net.architecture());
+      }
+      ByteBuffer bb = ByteBuffer.wrap(e.data()).order(ByteOrder.LITTLE_ENDIAN);
+      Tensor src;
+      if (e.dtype().equals("I64")) {
+        long[] v = new long[e.data().length / 8];
+        bb.asLongBuffer().get(v);
+        src = from_blob(new LongPointer(v), shape, new org.bytedeco.pytorch.TensorOptions(ScalarType.Long));
+      } else if (e.dtype().equals("F32")) {
+        float[] v = new float[e.data().length / 4];
+        bb.asFloatBuffer().get(v);
+        src = from_blob(new FloatPointer(v), shape);
+      } else {
+        throw new VesselsegException.Model("model file " + name + " stores " + key + " as " + e.dtype()
+            + ", expected F32 or I64");
+      }
+      dst.copy_(src.to(net.nativeDevice(), dst.scalar_type()));
+    }
+  }
+
+  private static long[] shape(Tensor t) {
+    long[] s = new long[(int) t.dim()];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = t.size(i);
+    }
+    return s;
+  }
+
+  private static byte[] optimizerBytes(TrainStep step) {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile("vesselseg-optim", ".pt");
+      try (OutputArchive a = new OutputArchive()) {
+        step.optimizer().save(a);
+        a.save_to(tmp.toString());
+      }
+      return Files.readAllBytes(tmp);
+    } catch (IOException e) {
+      throw new VesselsegException.Data("cannot serialise optimizer state: " + e.getMessage(), e);
+    } finally {
+      SafeTensors.deleteQuietly(tmp);
+    }
+  }
+
+  /** Restores AdamW's state saved in a checkpoint into {@code step}. */
+  public static void restoreOptimizer(TrainStep step, byte[] state) {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile("vesselseg-optim", ".pt");
+      Files.write(tmp, state);
+      try (InputArchive a = new InputArchive()) {
+        a.load_from(tmp.toString());
+        step.optimizer().load(a);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new VesselsegException.Model("cannot restore the optimizer state from the checkpoint ("
+          + e.getMessage() + "): start a new run without --resume", e);
+    } finally {
+      SafeTensors.deleteQuietly(tmp);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package io.vesselseg.model;
+
+import static org.bytedeco.pytorch.global.torch.clear_cache;
+import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.manual_seed;
+import static org.bytedeco.pytorch.global.torch.set_autocast_dtype;
+import static org.bytedeco.pytorch.global.torch.set_autocast_enabled;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * A U-Net on a device, with its input normalisation and forward precision: the one object the rest of the
+ * program uses to run the model. Inputs cross the boundary as Java arrays of raw RGB in [0,1], planar
+ * [N,3,H,W]; normalisation happens on the device. Every tensor of a call is made inside one PointerScope
+ * and freed when the call returns; the module itself lives until {@link #close()}.
+ */
+public final class Network implements AutoCloseable {
+
+  private final UNet net;
+  private final ComputeDevice device;
+  private final Device nativeDevice;
+  private final Precision precision;
+  private final boolean channelsLast;
+  private Normalization normalization;
+
+  private Network(UNet net, ComputeDevice device, Precision precision, Normalization normalization) {
+    this.net = net;
+    this.device = device;
+    this.nativeDevice = device.toDevice();
+    this.precision = precision;
+    this.normalization = normalization;
+    this.channelsLast = !"false".equals(System.getProperty("vesselseg.channelsLast"));
+    net.to(nativeDevice, false);
+  }
+
+  /** A freshly initialised U-Net; {@code seed} fixes libtorch's RNG, hence the initial weights. */
+  public static Network create(
+      Architecture arch, ComputeDevice device, Precision precision, Normalization norm, long seed) {
+    manual_seed(seed);
+    return new Network(new UNet(arch), device, precision, norm);
+  }
+
+  public Architecture architecture() {
+    return net.architecture();
+  }
+
+  public ComputeDevice device() {
+    return device;
+  }
+
+  public Precision precision() {
+    return precision;
+  }
+
+  public Normalization normalization() {
+    return normalization;
+  }
+
+  public void setNormalization(Normalization n) {
+    this.normalization = n;
+  }
+
+  /** Number of trainable parameters. */
+  public long parameterCount() {
+    try (PointerScope scope = new PointerScope()) {
+      long n = 0;
+      var params = net.parameters();
+      for (long i = 0; i < params.size(); i++) {
+        n += params.get(i).numel();
+      }
+      return n;
+    }
+  }
+
+  UNet module() {
+    return net;
+  }
+
+  Device nativeDevice() {
+    return nativeDevice;
+  }
+
+  /** Copies raw RGB [n,3,h,w] to the device, normalised (and channels-last when enabled). Scope-owned. */
+  Tensor input(float[] rgb, int n, int h, int w) {
+    Tensor x = from_blob(new FloatPointer(rgb), new long[] {n, 3, h, w}).to(nativeDevice, ScalarType.Float);
+    float[] m = normalization.mean();
+    float[] s = normalization.std();
+    Tensor mean = from_blob(new FloatPointer(m), new long[] {1, 3, 1, 1}).to(nativeDevice, ScalarType.Float);
+    Tensor std = from_blob(new FloatPointer(s), new long[] {1, 3, 1, 1}).to(nativeDevice, ScalarType.Float);
+    x = x.sub(mean).div(std);
+    return channelsLast ? x.contiguous(MemoryFormat.ChannelsLast) : x.contiguous();
+  }
+
+  /** Logits in fp32; the forward runs under bf16 autocast when so configured. Scope-owned. */
+  Tensor logits(Tensor x) {
+    if (precision == Precision.BF16) {
+      set_autocast_dtype(device.type(), ScalarType.BFloat16);
+      set_autocast_enabled(device.type(), true);
+      try {
+        return net.forward(x).to(ScalarType.Float);
+      } finally {
+        set_autocast_enabled(device.type(), false);
+        clear_cache();
+      }
+    }
+    return net.forward(x);
+  }
+
+  /**
+   * Vessel probabilities [n,1,h,w] (as a flat array) for raw RGB input [n,3,h,w]. With {@code flipTta} the
+   * result is the mean over the identity, horizontal, vertical and both flips.
+   */
+  public float[] predict(float[] rgb, int n, int h, int w, boolean flipTta) {
+    net.eval();
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      Tensor x = input(rgb, n, h, w);
+      Tensor p = logits(x).sigmoid();
+      if (flipTta) {
+        p = p.add(logits(x.flip(3)).sigmoid().flip(3));
+        p = p.add(logits(x.flip(2)).sigmoid().flip(2));
+        p = p.add(logits(x.flip(2, 3)).sigmoid().flip(2, 3));
+        p = p.div(new org.bytedeco.pytorch.Scalar(4.0));
+      }
+      return toArray(p);
+    }
+  }
+
+  /** Copies a tensor of any device/dtype to a Java float array (row-major, NCHW). */
+  static float[] toArray(Tensor t) {
+    Tensor c = t.to(new Device("cpu"), ScalarType.Float).contiguous();
+    float[] out = new float[(int) c.numel()];
+    c.data_ptr_float().get(out);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    net.close();
+    nativeDevice.close();
+  }
+}

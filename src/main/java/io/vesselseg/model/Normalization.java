@@ -1,0 +1,24 @@
+package io.vesselseg.model;
+
+/**
+ * Per-channel mean and standard deviation (RGB, on [0,1] pixel values) that inputs are normalised with
+ * before the first convolution. Computed over the FOV pixels of the training images.
+ */
+public record Normalization(float[] mean, float[] std) {
+
+  public Normalization {
+    if (mean.length != 3 || std.length != 3) {
+      throw new IllegalArgumentException("normalisation needs 3 means and 3 stds");
+    }
+    for (float s : std) {
+      if (!(s > 0)) {
+        throw new IllegalArgumentException("normalisation std must be positive, got " + s);
+      }
+    }
+  }
+
+  /** Identity-like statistics for untrained models. */
+  public static Normalization unit() {
+    return new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f});
+  }
+}

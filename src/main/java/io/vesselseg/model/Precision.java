@@ -1,0 +1,47 @@
+package io.vesselseg.model;
+
+import io.vesselseg.VesselsegException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Numeric precision of the forward pass: bf16 autocast (loss and weights stay fp32) or plain fp32. */
+public enum Precision {
+  BF16,
+  FP32;
+
+  public static Precision parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new VesselsegException.Usage("unknown precision '" + s + "': expected auto, bf16 or fp32");
+    }
+  }
+
+  /**
+   * Resolves {@code auto|bf16|fp32}. {@code auto} is bf16 on CUDA and on CPUs with native bf16 arithmetic
+   * (AVX512_BF16 or AMX), fp32 elsewhere: on an AVX2-only CPU libtorch emulates bf16 and a training step
+   * measured 10x slower than fp32.
+   */
+  public static Precision resolve(String s, ComputeDevice device) {
+    if (s.trim().equalsIgnoreCase("auto")) {
+      return device == ComputeDevice.CUDA || cpuHasBf16() ? BF16 : FP32;
+    }
+    return parse(s);
+  }
+
+  /** True when /proc/cpuinfo lists avx512_bf16 or amx_bf16 (false when it cannot be read). */
+  public static boolean cpuHasBf16() {
+    try {
+      String info = Files.readString(Path.of("/proc/cpuinfo"));
+      return info.contains(" avx512_bf16") || info.contains(" amx_bf16");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,77 @@
+package io.vesselseg.model;
+
+import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
+import static org.bytedeco.pytorch.global.torch.from_blob;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * One optimisation step of a {@link Network}: AdamW on BCE + soft Dice, bf16 autocast around the forward
+ * only (per the Network's precision), loss in fp32. Owns the optimizer (created outside any scope, closed by
+ * {@link #close()}); each {@link #step} opens and closes its own PointerScope, so only the loss value leaves.
+ */
+public final class TrainStep implements AutoCloseable {
+
+  private final Network network;
+  private final AdamW optimizer;
+
+  public TrainStep(Network network, double lr, double weightDecay) {
+    this.network = network;
+    AdamWOptions o = new AdamWOptions(lr);
+    o.weight_decay().put(weightDecay);
+    this.optimizer = new AdamW(network.module().parameters(), o);
+  }
+
+  AdamW optimizer() {
+    return optimizer;
+  }
+
+  /**
+   * Runs one step on raw RGB patches {@code x} [b,3,p,p] and 0/1 targets {@code y} [b,1,p,p].
+   *
+   * @return the loss before the update (NaN or infinite when training diverged; the update is then skipped)
+   */
+  public float step(float[] x, float[] y, int b, int p, double lr) {
+    Network net = network;
+    net.module().train(true);
+    var groups = optimizer.param_groups();
+    for (long i = 0; i < groups.size(); i++) {
+      groups.get(i).options().set_lr(lr);
+    }
+    try (PointerScope scope = new PointerScope()) {
+      optimizer.zero_grad();
+      Tensor in = net.input(x, b, p, p);
+      Tensor target = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
+          .to(net.nativeDevice(), ScalarType.Float);
+      Tensor logits = net.logits(in);
+      Tensor loss = binary_cross_entropy_with_logits(logits, target).add(softDice(logits, target));
+      float value = loss.item_float();
+      if (!Float.isFinite(value)) {
+        return value;
+      }
+      loss.backward();
+      optimizer.step();
+      return value;
+    }
+  }
+
+  /** 1 - (2·Σpy + 1) / (Σp + Σy + 1) over the whole batch. */
+  private static Tensor softDice(Tensor logits, Tensor target) {
+    Tensor prob = logits.sigmoid();
+    Scalar one = new Scalar(1.0);
+    Tensor inter = prob.mul(target).sum().mul(new Scalar(2.0)).add(one);
+    Tensor denom = prob.sum().add(target.sum()).add(one);
+    return inter.div(denom).neg().add(one);
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+  }
+}

@@ -1,0 +1,127 @@
+package io.vesselseg.model;
+
+import static org.bytedeco.pytorch.global.torch.cat;
+import static org.bytedeco.pytorch.global.torch.max_pool2d;
+import static org.bytedeco.pytorch.global.torch.reflection_pad2d;
+import static org.bytedeco.pytorch.global.torch.relu;
+import static org.bytedeco.pytorch.global.torch.replication_pad2d;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.BatchNormOptions;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.Conv2dOptions;
+import org.bytedeco.pytorch.ConvTranspose2dImpl;
+import org.bytedeco.pytorch.ConvTranspose2dOptions;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * U-Net: conv-BN-ReLU ×2 blocks, max-pool down path, transposed-conv up path with skip concatenation, 1×1
+ * head. {@link #forward} takes float [N,3,H,W] of any H, W (reflect-padded to a multiple of 2^depth inside,
+ * cropped back) and returns logits [N,1,H,W]. Parameter names follow PyTorch's dotted style
+ * ({@code enc0.c1.weight}, {@code up0.weight}, {@code head.weight}) so safetensors files match a PyTorch twin.
+ * The module and its parameters live outside any PointerScope and are owned by {@link Network}.
+ */
+public final class UNet extends Module {
+
+  /** conv-BN-ReLU, twice. */
+  static final class Block extends Module {
+    final Conv2dImpl c1;
+    final BatchNorm2dImpl b1;
+    final Conv2dImpl c2;
+    final BatchNorm2dImpl b2;
+
+    Block(int in, int out) {
+      c1 = register_module("c1", new Conv2dImpl(conv3x3(in, out)));
+      b1 = register_module("b1", new BatchNorm2dImpl(new BatchNormOptions(out)));
+      c2 = register_module("c2", new Conv2dImpl(conv3x3(out, out)));
+      b2 = register_module("b2", new BatchNorm2dImpl(new BatchNormOptions(out)));
+    }
+
+    Tensor forward(Tensor x) {
+      Tensor y = relu(b1.forward(c1.forward(x)));
+      return relu(b2.forward(c2.forward(y)));
+    }
+  }
+
+  private final Architecture arch;
+  private final List<Block> encoders = new ArrayList<>();
+  private final List<ConvTranspose2dImpl> ups = new ArrayList<>();
+  private final List<Block> decoders = new ArrayList<>();
+  private final Block bottleneck;
+  private final Conv2dImpl head;
+
+  public UNet(Architecture arch) {
+    this.arch = arch;
+    int c = arch.baseChannels();
+    int in = 3;
+    for (int level = 0; level < arch.depth(); level++) {
+      int out = c << level;
+      encoders.add(register_module("enc" + level, new Block(in, out)));
+      in = out;
+    }
+    bottleneck = register_module("bottleneck", new Block(in, c << arch.depth()));
+    for (int level = arch.depth() - 1; level >= 0; level--) {
+      int out = c << level;
+      ConvTranspose2dOptions u =
+          new ConvTranspose2dOptions(2 * out, out, new LongPointer(new long[] {2, 2}));
+      u.stride().put(new LongPointer(new long[] {2, 2}));
+      ups.add(register_module("up" + level, new ConvTranspose2dImpl(u)));
+      decoders.add(register_module("dec" + level, new Block(2 * out, out)));
+    }
+    Conv2dOptions h = new Conv2dOptions(c, 1, new LongPointer(new long[] {1, 1}));
+    head = register_module("head", new Conv2dImpl(h));
+  }
+
+  private static Conv2dOptions conv3x3(int in, int out) {
+    Conv2dOptions o = new Conv2dOptions(in, out, new LongPointer(new long[] {3, 3}));
+    o.padding().put(new LongPointer(new long[] {1, 1}));
+    o.bias().put(false);
+    return o;
+  }
+
+  public Architecture architecture() {
+    return arch;
+  }
+
+  /** Logits [N,1,H,W] for input [N,3,H,W]; pads to a multiple of 2^depth and crops back. */
+  public Tensor forward(Tensor x) {
+    long h = x.size(2);
+    long w = x.size(3);
+    int m = arch.multiple();
+    long ph = (m - h % m) % m;
+    long pw = (m - w % m) % m;
+    Tensor in = x;
+    if (ph > 0 || pw > 0) {
+      long[] pad = {pw / 2, pw - pw / 2, ph / 2, ph - ph / 2};
+      boolean reflectable = pad[1] < w && pad[0] < w && pad[3] < h && pad[2] < h;
+      in = reflectable ? reflection_pad2d(x, pad) : replication_pad2d(x, pad);
+    }
+    Tensor y = forwardAligned(in);
+    if (ph > 0 || pw > 0) {
+      y = y.narrow(2, ph / 2, h).narrow(3, pw / 2, w);
+    }
+    return y;
+  }
+
+  private Tensor forwardAligned(Tensor x) {
+    List<Tensor> skips = new ArrayList<>();
+    Tensor y = x;
+    for (Block enc : encoders) {
+      y = enc.forward(y);
+      skips.add(y);
+      y = max_pool2d(y, 2, 2);
+    }
+    y = bottleneck.forward(y);
+    for (int i = 0; i < ups.size(); i++) {
+      Tensor skip = skips.get(skips.size() - 1 - i);
+      y = ups.get(i).forward(y);
+      y = decoders.get(i).forward(cat(new TensorVector(skip, y), 1));
+    }
+    return head.forward(y);
+  }
+}

@@ -1,0 +1,121 @@
+package io.vesselseg.train;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Precision;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything a training run needs, resolved and validated. {@code epochs == 0} with a time budget means
+ * "until the budget runs out"; the cosine schedule then runs over the budget instead of the step count.
+ *
+ * @param data             DRIVE folder, or "synthetic"
+ * @param out              run directory
+ * @param epochs           number of epochs (0: as many as {@code maxMinutes} allows)
+ * @param stepsPerEpoch    optimisation steps between validations
+ * @param maxMinutes       wall-clock budget in minutes (0: none)
+ * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold
+ */
+public record TrainConfig(
+    String data,
+    Path out,
+    int epochs,
+    int stepsPerEpoch,
+    double maxMinutes,
+    int batchSize,
+    int patchSize,
+    double lr,
+    double weightDecay,
+    int warmupSteps,
+    String device,
+    Precision precision,
+    long seed,
+    int validationImages,
+    Architecture architecture,
+    int threads,
+    boolean resume) {
+
+  public TrainConfig {
+    require(data != null && !data.isBlank(), "data", data, "must name a dataset folder or 'synthetic'");
+    require(out != null, "out", out, "must name a run directory");
+    require(epochs >= 0, "epochs", epochs, "must be >= 0");
+    require(epochs > 0 || maxMinutes > 0, "epochs", epochs, "must be > 0 unless --max-minutes is given");
+    require(stepsPerEpoch >= 1, "steps-per-epoch", stepsPerEpoch, "must be >= 1");
+    require(maxMinutes >= 0 && maxMinutes <= 60 * 24 * 14, "max-minutes", maxMinutes, "must be in 0..20160");
+    require(batchSize >= 1 && batchSize <= 1024, "batch-size", batchSize, "must be in 1..1024");
+    require(patchSize >= 16 && patchSize <= 2048, "patch-size", patchSize, "must be in 16..2048");
+    if (architecture != null) {
+      require(patchSize % architecture.multiple() == 0, "patch-size", patchSize,
+          "must be a multiple of " + architecture.multiple() + " (2^depth)");
+    }
+    require(lr > 0 && lr < 1, "lr", lr, "must be in (0, 1)");
+    require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
+    require(warmupSteps >= 0, "warmup-steps", warmupSteps, "must be >= 0");
+    require(validationImages >= 1, "validation-images", validationImages, "must be >= 1");
+    require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
+  }
+
+  private static void require(boolean ok, String field, Object value, String rule) {
+    if (!ok) {
+      throw new VesselsegException.Usage("--" + field + " " + value + " " + rule);
+    }
+  }
+
+  /** The recipe of the design notes (§6): 128² patches, batch 16, AdamW 2e-3, 200-step warm-up, bf16 where the CPU has it. */
+  public static TrainConfig defaults(String data, Path out) {
+    return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto", Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42,
+        3, Architecture.defaults(), 0, false);
+  }
+
+  public TrainConfig withEpochs(int e) {
+    return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
+        warmupSteps, device, precision, seed, validationImages, architecture, threads, resume);
+  }
+
+  /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
+  public static TrainConfig fromMap(Map<String, Object> m, Path out, String device, boolean resume) {
+    return new TrainConfig((String) m.get("data"), out, num(m, "epochs").intValue(),
+        num(m, "steps_per_epoch").intValue(), num(m, "max_minutes").doubleValue(),
+        num(m, "batch_size").intValue(), num(m, "patch_size").intValue(), num(m, "lr").doubleValue(),
+        num(m, "weight_decay").doubleValue(), num(m, "warmup_steps").intValue(), device,
+        Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
+        num(m, "validation_images").intValue(),
+        new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
+        num(m, "threads").intValue(), resume);
+  }
+
+  private static Number num(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (!(v instanceof Number n)) {
+      throw new VesselsegException.Model("stored training config lacks a numeric '" + key + "' (found "
+          + v + "): the checkpoint is damaged or from another version");
+    }
+    return n;
+  }
+
+  /** Flat view for run.json, MLflow params and checkpoint metadata. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("data", data);
+    m.put("out", out.toString());
+    m.put("epochs", epochs);
+    m.put("steps_per_epoch", stepsPerEpoch);
+    m.put("max_minutes", maxMinutes);
+    m.put("batch_size", batchSize);
+    m.put("patch_size", patchSize);
+    m.put("lr", lr);
+    m.put("weight_decay", weightDecay);
+    m.put("warmup_steps", warmupSteps);
+    m.put("device", device);
+    m.put("precision", precision.label());
+    m.put("seed", seed);
+    m.put("validation_images", validationImages);
+    m.put("depth", architecture.depth());
+    m.put("base_channels", architecture.baseChannels());
+    m.put("threads", threads);
+    m.put("resume", resume);
+    return m;
+  }
+}

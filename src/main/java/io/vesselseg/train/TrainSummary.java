@@ -1,0 +1,8 @@
+package io.vesselseg.train;
+
+/**
+ * How a training run ended: the best validation epoch and its F1/AUC/threshold, the work done, and the
+ * throughput (training patches per second, validation excluded).
+ */
+public record TrainSummary(int epochs, long steps, int bestEpoch, double bestValF1, double bestValAuc,
+    float threshold, double minutes, double patchesPerSecond, String stopReason) {}

@@ -1,0 +1,146 @@
+package io.vesselseg.train;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.PatchSampler;
+import io.vesselseg.model.TrainStep;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The training loop: epochs of {@code stepsPerEpoch} AdamW steps on random patches, each epoch followed by
+ * validation. The next batch is sampled on a background thread while the current step runs. Stops after
+ * {@code epochs}, or cleanly at the wall-clock budget (finishing the current step, then validating). It
+ * reports everything through {@link TrainListener}s and knows nothing of files or logging.
+ */
+public final class Trainer {
+
+  private final TrainConfig cfg;
+  private final TrainStep step;
+  private final PatchSampler sampler;
+  private final Validator validator;
+  private final List<TrainListener> listeners;
+
+  public Trainer(TrainConfig cfg, TrainStep step, PatchSampler sampler, Validator validator,
+      List<TrainListener> listeners) {
+    this.cfg = cfg;
+    this.step = step;
+    this.sampler = sampler;
+    this.validator = validator;
+    this.listeners = listeners;
+  }
+
+  /** Trains from {@code start} (a fresh state or one read from a checkpoint). */
+  public TrainSummary run(TrainState start) {
+    int b = cfg.batchSize();
+    int p = cfg.patchSize();
+    long totalSteps = cfg.epochs() > 0 ? (long) cfg.epochs() * cfg.stepsPerEpoch() : 0;
+    double budget = cfg.maxMinutes() * 60;
+    LrSchedule schedule = new LrSchedule(cfg.lr(), cfg.warmupSteps(), totalSteps, budget);
+    listeners.forEach(l -> l.onStart(cfg, start.epoch() + 1, totalSteps));
+
+    float[][] xs = {new float[b * 3 * p * p], new float[b * 3 * p * p]};
+    float[][] ys = {new float[b * p * p], new float[b * p * p]};
+    ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "patch-prefetch");
+      t.setDaemon(true);
+      return t;
+    });
+    TrainState state = start;
+    String stopReason = "epochs";
+    double lastValidationSeconds = 0;
+    long runStart = System.nanoTime();
+    try {
+      for (int epoch = start.epoch() + 1; cfg.epochs() == 0 || epoch <= cfg.epochs(); epoch++) {
+        Random rng = new Random(epochSeed(cfg.seed(), epoch));
+        Future<?> next = prefetch.submit(() -> sampler.fill(rng, xs[0], ys[0], b));
+        double lossSum = 0;
+        int steps = 0;
+        double lr = 0;
+        double epochTrainSeconds = 0;
+        boolean outOfTime = false;
+        for (int s = 0; s < cfg.stepsPerEpoch(); s++) {
+          int cur = s % 2;
+          await(next);
+          if (s + 1 < cfg.stepsPerEpoch()) {
+            int nxt = 1 - cur;
+            next = prefetch.submit(() -> sampler.fill(rng, xs[nxt], ys[nxt], b));
+          }
+          double elapsed = state.elapsedSeconds() + seconds(runStart);
+          lr = schedule.at(state.globalStep() + steps, elapsed);
+          long t0 = System.nanoTime();
+          float loss = step.step(xs[cur], ys[cur], b, p, lr);
+          double dt = seconds(t0);
+          epochTrainSeconds += dt;
+          if (!Float.isFinite(loss)) {
+            throw new VesselsegException.Usage("training diverged: the loss became " + loss + " at epoch "
+                + epoch + ", step " + (state.globalStep() + steps + 1) + " (lr " + String.format("%.2e", lr)
+                + "); lower --lr (now " + cfg.lr() + ") or train with --precision fp32. The last good "
+                + "checkpoint in " + cfg.out() + " is intact and --resume continues from it");
+          }
+          lossSum += loss;
+          steps++;
+          double now = state.elapsedSeconds() + seconds(runStart);
+          for (TrainListener l : listeners) {
+            l.onStep(new TrainListener.Step(epoch, state.globalStep() + steps, s + 1, loss, lr,
+                b / dt, now));
+          }
+          if (budget > 0 && now + lastValidationSeconds + dt >= budget) {
+            outOfTime = true;
+            break;
+          }
+        }
+        long v0 = System.nanoTime();
+        Validator.Result val = validator.validate();
+        lastValidationSeconds = seconds(v0);
+        boolean best = val.f1() > state.bestValF1();
+        double trainSeconds = state.trainSeconds() + epochTrainSeconds;
+        long global = state.globalStep() + steps;
+        double elapsed = state.elapsedSeconds() + seconds(runStart);
+        state = new TrainState(epoch, global, elapsed, trainSeconds,
+            best ? val.f1() : state.bestValF1(), best ? epoch : state.bestEpoch(),
+            best ? val.auc() : state.bestValAuc(), best ? val.threshold() : state.bestThreshold());
+        runStart = System.nanoTime();
+        var ep = new TrainListener.Epoch(epoch, global, lossSum / Math.max(1, steps), val.loss(), val.f1(),
+            val.auc(), val.threshold(), lr, steps * b / Math.max(epochTrainSeconds, 1e-9), elapsed, best);
+        for (TrainListener l : listeners) {
+          l.onEpoch(ep, state);
+        }
+        if (outOfTime) {
+          stopReason = "time budget of " + cfg.maxMinutes() + " min";
+          break;
+        }
+      }
+    } finally {
+      prefetch.shutdownNow();
+    }
+    TrainSummary summary = new TrainSummary(state.epoch(), state.globalStep(), state.bestEpoch(),
+        state.bestValF1(), state.bestValAuc(), state.bestThreshold(), state.elapsedSeconds() / 60,
+        state.globalStep() * b / Math.max(state.trainSeconds(), 1e-9), stopReason);
+    listeners.forEach(l -> l.onEnd(summary));
+    return summary;
+  }
+
+  /** Patch sampling of each epoch is seeded from the run seed and the epoch, so a resumed run repeats it. */
+  static long epochSeed(long seed, int epoch) {
+    return seed * 1_000_003L + epoch * 7919L;
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+
+  private static void await(Future<?> f) {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sampling patches", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.vesselseg.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vesselseg.Provenance;
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.PatchSampler;
+import io.vesselseg.data.Sample;
+import io.vesselseg.infer.Predictor;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Engine;
+import io.vesselseg.model.Network;
+import io.vesselseg.model.Normalization;
+import io.vesselseg.model.TrainStep;
+import io.vesselseg.track.RunDirectory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code train} service: prepares the run directory, splits off the validation images (fixed by seed),
+ * computes input normalisation on the training images, builds or resumes the network and optimizer, wires
+ * the listeners (console, metrics.csv, checkpoints, any extra) and runs the {@link Trainer}.
+ */
+public final class TrainingRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TrainingRun() {}
+
+  /** Splits {@code all} into (training, validation) with a seeded shuffle; validation keeps input order. */
+  public static List<List<Sample>> split(List<Sample> all, int validationImages, long seed) {
+    if (all.size() <= validationImages) {
+      throw new VesselsegException.Data("need more than " + validationImages + " training images to hold "
+          + validationImages + " out for validation, found " + all.size());
+    }
+    List<Integer> idx = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      idx.add(i);
+    }
+    Collections.shuffle(idx, new Random(seed));
+    List<Integer> valIdx = idx.subList(0, validationImages).stream().sorted().toList();
+    List<Sample> train = new ArrayList<>();
+    List<Sample> val = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      (valIdx.contains(i) ? val : train).add(all.get(i));
+    }
+    return List.of(train, val);
+  }
+
+  /** Per-channel mean and std over the FOV pixels of {@code images}. */
+  public static Normalization normalization(List<Sample> images) {
+    double[] sum = new double[3];
+    double[] sq = new double[3];
+    long n = 0;
+    for (Sample s : images) {
+      int plane = s.pixels();
+      byte[] fov = s.fov();
+      float[] rgb = s.rgb();
+      for (int i = 0; i < plane; i++) {
+        if (fov[i] != 0) {
+          for (int c = 0; c < 3; c++) {
+            double v = rgb[c * plane + i];
+            sum[c] += v;
+            sq[c] += v * v;
+          }
+          n++;
+        }
+      }
+    }
+    float[] mean = new float[3];
+    float[] std = new float[3];
+    for (int c = 0; c < 3; c++) {
+      double m = sum[c] / Math.max(1, n);
+      mean[c] = (float) m;
+      std[c] = (float) Math.max(Math.sqrt(Math.max(sq[c] / Math.max(1, n) - m * m, 0)), 1e-3);
+    }
+    return new Normalization(mean, std);
+  }
+
+  /**
+   * Trains on {@code all} (the training split of a dataset). With {@code cfg.resume()} the configuration
+   * stored in the run's last checkpoint is used (only the device may change).
+   */
+  public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
+      List<TrainListener> extra) {
+    RunDirectory run = new RunDirectory(requested.out());
+    run.prepare(requested.resume());
+    Checkpoint.Loaded resumed = null;
+    TrainConfig cfg = requested;
+    ComputeDevice device = ComputeDevice.resolve(requested.device());
+    if (requested.resume()) {
+      resumed = Checkpoint.load(run.last(), device, requested.precision());
+      cfg = TrainConfig.fromMap(parse(resumed.meta().metadata().get("config")), requested.out(),
+          requested.device(), true);
+      resumed.network().close();
+      resumed = Checkpoint.load(run.last(), device, cfg.precision());
+    }
+    int threads = Engine.threads(cfg.threads());
+    List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.seed());
+    List<Sample> train = parts.get(0);
+    List<Sample> val = parts.get(1);
+    LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({})", device.label(),
+        threads, cfg.precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
+        train.size(), val.size(), val.stream().map(Sample::id).toList());
+
+    TrainState start = TrainState.fresh();
+    Network net;
+    if (resumed != null) {
+      net = resumed.network();
+      start = TrainState.fromMetadata(resumed.meta().metadata());
+      run.truncateMetrics(start.epoch());
+      LOG.info("resuming {} after epoch {} (step {})", run.last(), start.epoch(), start.globalStep());
+    } else {
+      net = Network.create(cfg.architecture(), device, cfg.precision(), normalization(train), cfg.seed());
+    }
+    Provenance prov = Provenance.capture(device.label(), cfg.seed());
+    Map<String, Object> sections = new LinkedHashMap<>();
+    sections.put("config", cfg.toMap());
+    sections.put("provenance", prov.toMap());
+    sections.put("model", Map.of("architecture", "unet", "depth", cfg.architecture().depth(),
+        "base_channels", cfg.architecture().baseChannels(), "parameters", net.parameterCount(),
+        "normalization", Map.of("mean", net.normalization().mean(), "std", net.normalization().std())));
+    sections.put("split", Map.of("training", train.stream().map(Sample::id).toList(),
+        "validation", val.stream().map(Sample::id).toList()));
+    run.writeRunJson(sections);
+
+    Map<String, String> fileMeta = new LinkedHashMap<>();
+    fileMeta.put("config", json(cfg.toMap()));
+    fileMeta.put("provenance", json(prov.toMap()));
+    fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
+    try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay())) {
+      if (resumed != null) {
+        Checkpoint.restoreOptimizer(step, resumed.optimizerState());
+      }
+      List<TrainListener> listeners = new ArrayList<>();
+      listeners.add(progress);
+      listeners.add(run);
+      listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta));
+      listeners.addAll(extra);
+      PatchSampler sampler = new PatchSampler(train, cfg.patchSize(), PatchSampler.Augmentation.defaults());
+      Validator validator = new FovValidator(new Predictor(net, false), val);
+      return new Trainer(cfg, step, sampler, validator, listeners).run(start);
+    }
+  }
+
+  private static String json(Object o) {
+    try {
+      return JSON.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, Object> parse(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new VesselsegException.Model("the checkpoint's stored config does not parse: start a new run",
+          e);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.vesselseg.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vesselseg.VesselsegException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tests of {@link Datasets}. */
+class DatasetsTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void syntheticSplits() {
+    List<Sample> training = Datasets.load("Synthetic", "training");
+    assertEquals(16, training.size());
+    assertEquals(192, training.get(0).width());
+    assertEquals("synthetic_015", training.get(15).id());
+    assertEquals(6, Datasets.load("synthetic", "test").size());
+  }
+
+  @Test
+  void unknownSplitIsUsageError() {
+    VesselsegException.Usage e = assertThrows(VesselsegException.Usage.class,
+        () -> Datasets.load("synthetic", "x"));
+    assertEquals("unknown split 'x': expected training or test", e.getMessage());
+    assertEquals(2, e.exitCode());
+  }
+
+  @Test
+  void foldersAreCheckedAndDriveIsRecognised() throws IOException {
+    VesselsegException.Data missing = assertThrows(VesselsegException.Data.class,
+        () -> Datasets.load(dir.resolve("nothing").toString(), "training"));
+    assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+
+    Files.createDirectories(dir.resolve("other/stuff"));
+    VesselsegException.Data other = assertThrows(VesselsegException.Data.class,
+        () -> Datasets.load(dir.resolve("other").toString(), "training"));
+    assertTrue(other.getMessage().contains("recognised"), other.getMessage());
+    assertTrue(other.getMessage().contains("DRIVE"), other.getMessage());
+
+    DriveDatasetTest.writeSample(dir.resolve("drive"), "test", 1, 8, 6, false);
+    List<Sample> test = Datasets.load(dir.resolve("drive").toString(), "test");
+    assertEquals("01_test", test.get(0).id());
+  }
+}

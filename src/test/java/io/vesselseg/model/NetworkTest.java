@@ -1,0 +1,140 @@
+package io.vesselseg.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vesselseg.VesselsegException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NetworkTest {
+
+  private static float[] random(int n, long seed) {
+    Random r = new Random(seed);
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = r.nextFloat();
+    }
+    return a;
+  }
+
+  private static Network small(long seed) {
+    return Network.create(new Architecture(3, 8), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), seed);
+  }
+
+  @Test
+  void oddSizesComeBackAtTheirOwnSize() {
+    try (Network net = Network.create(Architecture.defaults(), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 1)) {
+      for (int[] hw : new int[][] {{65, 67}, {584, 565}, {16, 16}, {7, 9}}) {
+        int h = hw[0];
+        int w = hw[1];
+        float[] p = net.predict(random(3 * h * w, 2), 1, h, w, false);
+        assertEquals(h * w, p.length, "probabilities for " + w + "x" + h);
+        for (float v : p) {
+          assertTrue(v >= 0 && v <= 1, "probability " + v);
+        }
+      }
+      assertEquals(1_942_577, net.parameterCount(), "the 1.94 M-parameter U-Net of the design notes");
+    }
+  }
+
+  @Test
+  void batchOfTwoEqualsTwoSingles() {
+    try (Network net = small(3)) {
+      float[] a = random(3 * 32 * 40, 4);
+      float[] b = random(3 * 32 * 40, 5);
+      float[] both = new float[a.length + b.length];
+      System.arraycopy(a, 0, both, 0, a.length);
+      System.arraycopy(b, 0, both, a.length, b.length);
+      float[] pb = net.predict(both, 2, 32, 40, false);
+      float[] pa = net.predict(a, 1, 32, 40, false);
+      for (int i = 0; i < pa.length; i++) {
+        assertEquals(pa[i], pb[i], 1e-5);
+      }
+    }
+  }
+
+  @Test
+  void checkpointRoundTripRestoresIdenticalPredictionsAndOptimizer(@TempDir Path dir) {
+    int p = 32;
+    float[] x = random(2 * 3 * p * p, 6);
+    float[] y = new float[2 * p * p];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = x[i] > 0.7f ? 1 : 0;
+    }
+    float[] img = random(3 * 45 * 51, 7);
+    Path file = dir.resolve("ck.safetensors");
+    try (Network net = small(8); TrainStep step = new TrainStep(net, 1e-3, 1e-4)) {
+      step.step(x, y, 2, p, 1e-3);
+      Checkpoint.save(file, net, 0.42f, Map.of("epoch", "1"), step);
+      float[] before = net.predict(img, 1, 45, 51, true);
+      step.step(x, y, 2, p, 1e-3);
+      float[] afterOriginal = net.predict(img, 1, 45, 51, false);
+
+      Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.CPU, Precision.FP32);
+      try (Network copy = loaded.network(); TrainStep step2 = new TrainStep(copy, 1e-3, 1e-4)) {
+        assertEquals(0.42f, loaded.meta().threshold());
+        assertEquals("1", loaded.meta().metadata().get("epoch"));
+        assertArrayEquals(before, copy.predict(img, 1, 45, 51, true));
+        Checkpoint.restoreOptimizer(step2, loaded.optimizerState());
+        step2.step(x, y, 2, p, 1e-3);
+        float[] afterCopy = copy.predict(img, 1, 45, 51, false);
+        assertArrayEquals(afterOriginal, afterCopy, "a resumed step must equal the uninterrupted one");
+      }
+    }
+  }
+
+  @Test
+  void corruptOrForeignFilesAreRefusedWithAClearMessage(@TempDir Path dir) throws Exception {
+    Path junk = dir.resolve("junk.safetensors");
+    Files.write(junk, new byte[] {1, 2, 3});
+    var e = assertThrows(VesselsegException.Model.class,
+        () -> Checkpoint.load(junk, ComputeDevice.CPU, Precision.FP32));
+    assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+
+    Path file = dir.resolve("m.safetensors");
+    try (Network net = small(9)) {
+      Checkpoint.save(file, net, 0.5f, Map.of(), null);
+    }
+    byte[] all = Files.readAllBytes(file);
+    Path cut = dir.resolve("cut.safetensors");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
+    var e2 = assertThrows(VesselsegException.Model.class,
+        () -> Checkpoint.load(cut, ComputeDevice.CPU, Precision.FP32));
+    assertTrue(e2.getMessage().contains("truncated"), e2.getMessage());
+
+    // same file, other architecture in the metadata: shape mismatch names the tensor
+    var c = SafeTensors.read(file);
+    var meta = new java.util.LinkedHashMap<>(c.metadata());
+    meta.put("architecture", "{\"type\":\"unet\",\"depth\":3,\"base_channels\":16}");
+    Path other = dir.resolve("other.safetensors");
+    SafeTensors.write(other, c.tensors(), meta);
+    var e3 = assertThrows(VesselsegException.Model.class,
+        () -> Checkpoint.load(other, ComputeDevice.CPU, Precision.FP32));
+    assertTrue(e3.getMessage().contains("enc0.c1.weight"), e3.getMessage());
+  }
+
+  @Test
+  void bf16PredictionsStayCloseToFp32() {
+    try (Network a = small(10);
+        Network b = Network.create(new Architecture(3, 8), ComputeDevice.CPU, Precision.BF16,
+            Normalization.unit(), 10)) {
+      float[] img = random(3 * 48 * 48, 11);
+      float[] pa = a.predict(img, 1, 48, 48, false);
+      float[] pb = b.predict(img, 1, 48, 48, false);
+      double max = 0;
+      for (int i = 0; i < pa.length; i++) {
+        max = Math.max(max, Math.abs(pa[i] - pb[i]));
+      }
+      assertTrue(max < 0.05, "bf16 vs fp32 max abs diff " + max);
+    }
+  }
+}
