@@ -1,16 +1,15 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.VesselsegException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vesselseg.AtomicFiles;
 import io.vesselseg.data.Datasets;
 import io.vesselseg.infer.ModelEvaluation;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.Precision;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -84,16 +83,8 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   static void write(Path file, Map<String, Object> doc) {
-    try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".eval", ".json");
-      new com.fasterxml.jackson.databind.ObjectMapper()
-          .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-          .writeValue(tmp.toFile(), doc);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new VesselsegException.Data("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.write(file, "JSON file", out -> new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, doc));
   }
+
 }

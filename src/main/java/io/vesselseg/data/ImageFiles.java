@@ -1,5 +1,7 @@
 package io.vesselseg.data;
 
+import io.vesselseg.AtomicFiles;
+
 import io.vesselseg.VesselsegException;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -9,10 +11,8 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /**
@@ -121,35 +121,13 @@ public final class ImageFiles {
    * @throws VesselsegException.Data when the file cannot be written
    */
   public static void writePng(Path file, BufferedImage img) {
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-      if (!ImageIO.write(img, "png", tmp.toFile())) {
-        throw new VesselsegException.Data("cannot write PNG " + file + ": no PNG writer accepts an image of type "
-            + img.getType() + " (internal error)");
+    AtomicFiles.write(file, "PNG", out -> {
+      if (!ImageIO.write(img, "png", out)) {
+        throw new IOException("no PNG writer accepts an image of type " + img.getType());
       }
-      try {
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } catch (IOException e) {
-      throw new VesselsegException.Data("cannot write PNG " + file + ": " + e
-          + "; check that the folder is writable and the disk is not full", e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // best effort: the temporary file is hidden and harmless
-        }
-      }
-    }
+    });
   }
+
 
   /**
    * Writes an 8-bit grey PNG (atomically, see {@link #writePng}).

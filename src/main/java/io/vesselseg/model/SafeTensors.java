@@ -3,6 +3,7 @@ package io.vesselseg.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vesselseg.AtomicFiles;
 import io.vesselseg.VesselsegException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,24 +62,13 @@ public final class SafeTensors {
     for (int i = head.length; i < padded; i++) {
       headPadded[i] = ' ';
     }
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      try (var out = Files.newOutputStream(tmp)) {
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-        out.write(headPadded);
-        for (Entry e : tensors.values()) {
-          out.write(e.data());
-        }
+    AtomicFiles.write(file, "model file", out -> {
+      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+      out.write(headPadded);
+      for (Entry e : tensors.values()) {
+        out.write(e.data());
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      deleteQuietly(tmp);
-      throw new VesselsegException.Data("cannot write model file " + file + ": " + e.getMessage()
-          + " (check that the folder is writable and the disk is not full)", e);
-    }
+    });
   }
 
   public static Contents read(Path file) {

@@ -2,6 +2,7 @@ package io.vesselseg.track;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vesselseg.AtomicFiles;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.train.TrainListener;
 import io.vesselseg.train.TrainState;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
@@ -86,14 +86,7 @@ public final class RunDirectory implements TrainListener {
   public void writeRunJson(Map<String, Object> sections) {
     runJson = runJson == null ? new java.util.LinkedHashMap<>() : runJson;
     runJson.putAll(sections);
-    Path file = dir.resolve("run.json");
-    try {
-      Path tmp = Files.createTempFile(dir, ".run", ".json");
-      JSON.writeValue(tmp.toFile(), runJson);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new VesselsegException.Data("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.write(dir.resolve("run.json"), "run file", out -> JSON.writeValue(out, runJson));
   }
 
   /** On resume, drops CSV rows past the checkpoint's epoch (a run killed after the row, before the file). */

@@ -1,0 +1,147 @@
+package io.vesselseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vesselseg.data.ImageFiles;
+import io.vesselseg.data.RgbImage;
+import io.vesselseg.data.SyntheticFundus;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Network;
+import io.vesselseg.model.Normalization;
+import io.vesselseg.model.Precision;
+import io.vesselseg.viz.Overlay;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, one-line errors, files written. */
+class CliTest {
+
+  /** Exit code and what went to stdout and stderr. */
+  record Outcome(int code, String out, String err) {}
+
+  static Outcome run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    var out = new ByteArrayOutputStream();
+    var err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  private static Path smallModel(Path dir) {
+    Path file = dir.resolve("tiny.safetensors");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 3)) {
+      Checkpoint.save(file, net, 0.5f, Map.of(), null);
+    }
+    return file;
+  }
+
+  @Test
+  void missingDatasetIsADataErrorInOneLine(@TempDir Path dir) {
+    Outcome o = run("train", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("r").toString());
+    assertEquals(Main.DATA, o.code(), o.err());
+    assertTrue(o.err().startsWith("error: "), o.err());
+    assertTrue(o.err().contains("nowhere"), o.err());
+    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+    assertFalse(Files.exists(dir.resolve("r")), "nothing written for a run that cannot start");
+  }
+
+  @Test
+  void badArgumentsAreUsageErrors(@TempDir Path dir) {
+    Outcome p = run("train", "--data", "synthetic", "--out", dir.resolve("r").toString(), "--precision", "fp64");
+    assertEquals(Main.USAGE, p.code());
+    assertTrue(p.err().contains("expected auto, bf16 or fp32"), p.err());
+    Outcome d = run("train", "--data", "synthetic", "--out", dir.resolve("r").toString(), "--device", "tpu");
+    assertEquals(Main.USAGE, d.code());
+    assertTrue(d.err().contains("expected auto, cpu or cuda"), d.err());
+    Outcome m = run("evaluate", "--model", dir.resolve("none").toString(), "--data", "synthetic");
+    assertEquals(Main.USAGE, m.code());
+    assertTrue(m.err().contains("run directory"), m.err());
+    assertEquals(Main.USAGE, run("train", "--out", "x").code(), "missing --data");
+    assertEquals(Main.USAGE, run("frobnicate").code());
+  }
+
+  @Test
+  void cudaRequestedWithoutAGpuSaysHowToGetOne() {
+    if (ComputeDevice.cudaAvailable()) {
+      return; // this machine has a GPU: nothing to refuse
+    }
+    Outcome o = run("evaluate", "--model", "x", "--data", "synthetic", "--device", "cuda");
+    assertEquals(Main.USAGE, o.code(), o.err());
+    assertTrue(o.err().contains("-Pcuda"), o.err());
+    assertEquals(ComputeDevice.CPU, ComputeDevice.resolve("auto"));
+  }
+
+  @Test
+  void predictWritesProbabilityAndMaskPngs(@TempDir Path dir) {
+    Path in = dir.resolve("in");
+    for (int i = 0; i < 2; i++) {
+      var s = SyntheticFundus.generate(40 + i, 120, 100);
+      ImageFiles.writePng(in.resolve("photo" + i + ".png"), Overlay.photo(s.rgb(), s.width(), s.height()));
+    }
+    Path out = dir.resolve("out");
+    Outcome o = run("predict", "--model", smallModel(dir).toString(), "--input", in.toString(), "--output",
+        out.toString());
+    assertEquals(Main.OK, o.code(), o.err());
+    for (int i = 0; i < 2; i++) {
+      RgbImage prob = ImageFiles.readRgb(out.resolve("photo" + i + "_prob.png"));
+      assertEquals(120, prob.width());
+      assertEquals(100, prob.height());
+      byte[] mask = ImageFiles.readMask(out.resolve("photo" + i + "_mask.png"), 120, 100, null);
+      assertEquals(120 * 100, mask.length);
+    }
+    Outcome empty = run("predict", "--model", smallModel(dir).toString(), "--input", out.resolve("none")
+        .toString(), "--output", out.toString());
+    assertEquals(Main.USAGE, empty.code());
+  }
+
+  @Test
+  void evaluateWritesTheRequiredJsonKeys(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("e.json");
+    Outcome o = run("evaluate", "--model", smallModel(dir).toString(), "--data", "synthetic", "--json",
+        json.toString());
+    assertEquals(Main.OK, o.code(), o.err());
+    assertTrue(o.out().contains("pooled"), o.out());
+    JsonNode doc = new ObjectMapper().readTree(json.toFile());
+    for (String key : List.of("f1", "iou", "accuracy", "sensitivity", "specificity", "mcc", "auc_roc",
+        "auc_pr", "threshold", "per_image")) {
+      assertTrue(doc.has(key), "key " + key);
+    }
+    assertEquals(6, doc.get("per_image").size());
+  }
+
+  @Test
+  void batchSizeAliasTrainsAndResumeContinues(@TempDir Path dir) {
+    String out = dir.resolve("run").toString();
+    String[] args = {"train", "--data", "synthetic", "--out", out, "--epochs", "1", "--steps-per-epoch",
+        "2", "--batch_size", "2", "--patch-size", "32", "--depth", "2", "--base-channels", "4",
+        "--precision", "fp32"};
+    Outcome o = run(args);
+    assertEquals(Main.OK, o.code(), o.err());
+    assertTrue(o.out().contains("epoch 1:"), o.out());
+    Outcome again = run(args);
+    assertEquals(Main.USAGE, again.code());
+    assertTrue(again.err().contains("--resume"), again.err());
+  }
+}

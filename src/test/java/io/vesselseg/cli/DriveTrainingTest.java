@@ -1,0 +1,50 @@
+package io.vesselseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trains for a few minutes on the real DRIVE training set and scores the test set. Tagged {@code drive}:
+ * run it with {@code mvn test -Dgroups=drive -DexcludedGroups=none}. Skips (with the reason) when DRIVE is
+ * not at {@code $VESSELSEG_DRIVE} or {@code ../shared/datasets/DRIVE}.
+ */
+@Tag("drive")
+class DriveTrainingTest {
+
+  static Path drive() {
+    String env = System.getenv("VESSELSEG_DRIVE");
+    Path p = env != null ? Path.of(env) : Path.of("..", "shared", "datasets", "DRIVE");
+    Assumptions.assumeTrue(Files.isDirectory(p.resolve("training").resolve("images")),
+        "DRIVE not found at " + p.toAbsolutePath() + "; set VESSELSEG_DRIVE or place it at "
+            + "../shared/datasets/DRIVE");
+    return p;
+  }
+
+  @Test
+  void threeMinutesOfTrainingScoresAboveF1Of06OnDriveTest(@TempDir Path dir) throws Exception {
+    Path data = drive();
+    Path run = dir.resolve("run");
+    var t = CliTest.run("train", "--data", data.toString(), "--out", run.toString(), "--max-minutes", "3",
+        "--steps-per-epoch", "50");
+    assertEquals(Main.OK, t.code(), t.err());
+    Path json = dir.resolve("e.json");
+    var e = CliTest.run("evaluate", "--model", run.toString(), "--data", data.toString(), "--split", "test",
+        "--json", json.toString(), "--human");
+    assertEquals(Main.OK, e.code(), e.err());
+    var doc = new ObjectMapper().readTree(json.toFile());
+    double f1 = doc.get("f1").asDouble();
+    System.out.println(e.out());
+    assertEquals(20, doc.get("per_image").size());
+    assertTrue(f1 > 0.6, "DRIVE test F1 " + f1);
+    double human = doc.get("human").get("f1").asDouble();
+    assertTrue(human > 0.75 && human < 0.82, "2nd observer F1 " + human + " (literature: about 0.788)");
+  }
+}

@@ -1,0 +1,82 @@
+package io.vesselseg.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vesselseg.data.PatchSampler;
+import io.vesselseg.data.Sample;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PatchSamplerTest {
+
+  /** An image whose red channel encodes its own label, so any geometric mix-up between x and y shows. */
+  private static Sample labelledByRed(int w, int h) {
+    float[] rgb = new float[3 * w * h];
+    byte[] vessel = new byte[w * h];
+    byte[] fov = new byte[w * h];
+    Random r = new Random(3);
+    for (int i = 0; i < w * h; i++) {
+      vessel[i] = (byte) (r.nextInt(5) == 0 ? 1 : 0);
+      rgb[i] = vessel[i] == 1 ? 0.9f : 0.1f;
+      rgb[w * h + i] = (i % w) / (float) w;
+      rgb[2 * w * h + i] = (i / w) / (float) h;
+      fov[i] = 1;
+    }
+    return new Sample("red", w, h, rgb, vessel, null, fov, false);
+  }
+
+  @Test
+  void augmentedPatchesKeepImageAndLabelAligned() {
+    PatchSampler s = new PatchSampler(List.of(labelledByRed(70, 50)), 32,
+        new PatchSampler.Augmentation(true, true, 0, 0, 0));
+    int b = 8;
+    float[] x = new float[b * 3 * 32 * 32];
+    float[] y = new float[b * 32 * 32];
+    s.fill(new Random(1), x, y, b);
+    for (int k = 0; k < b; k++) {
+      for (int i = 0; i < 32 * 32; i++) {
+        float red = x[k * 3 * 32 * 32 + i];
+        assertEquals(red > 0.5f ? 1f : 0f, y[k * 32 * 32 + i], "patch " + k + " pixel " + i);
+      }
+    }
+  }
+
+  @Test
+  void sameSeedSamePatches() {
+    PatchSampler s = new PatchSampler(List.of(labelledByRed(70, 50)), 32,
+        PatchSampler.Augmentation.defaults());
+    float[] x1 = new float[4 * 3 * 32 * 32];
+    float[] x2 = new float[x1.length];
+    float[] y1 = new float[4 * 32 * 32];
+    float[] y2 = new float[y1.length];
+    s.fill(new Random(9), x1, y1, 4);
+    s.fill(new Random(9), x2, y2, 4);
+    assertArrayEquals(x1, x2);
+    assertArrayEquals(y1, y2);
+  }
+
+  @Test
+  void imagesSmallerThanThePatchArePaddedWithZeros() {
+    PatchSampler s = new PatchSampler(List.of(labelledByRed(20, 10)), 32, PatchSampler.Augmentation.none());
+    float[] x = new float[3 * 32 * 32];
+    float[] y = new float[32 * 32];
+    s.fill(new Random(2), x, y, 1);
+    assertEquals(0f, x[0]);
+    assertEquals(0f, y[0]);
+    double sum = 0;
+    for (float v : y) {
+      sum += v;
+    }
+    assertEquals(sum, countVessels(labelledByRed(20, 10)), 1e-9, "every label pixel lands in the patch");
+  }
+
+  private static double countVessels(Sample s) {
+    double n = 0;
+    for (byte b : s.vessel()) {
+      n += b;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,56 @@
+package io.vesselseg.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Precision;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TrainConfigTest {
+
+  private static TrainConfig with(int batch, int patch, double lr) {
+    return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
+        Precision.FP32, 1, 3, Architecture.defaults(), 0, false);
+  }
+
+  @Test
+  void messagesNameTheFieldTheValueAndTheRule() {
+    var e = assertThrows(VesselsegException.Usage.class, () -> with(0, 128, 1e-3));
+    assertEquals("--batch-size 0 must be in 1..1024", e.getMessage());
+    var p = assertThrows(VesselsegException.Usage.class, () -> with(8, 100, 1e-3));
+    assertEquals("--patch-size 100 must be a multiple of 16 (2^depth)", p.getMessage());
+    var l = assertThrows(VesselsegException.Usage.class, () -> with(8, 128, 2.0));
+    assertTrue(l.getMessage().startsWith("--lr 2.0"), l.getMessage());
+  }
+
+  @Test
+  void epochsZeroNeedsATimeBudget() {
+    assertThrows(VesselsegException.Usage.class, () -> with(8, 128, 1e-3).withEpochs(0));
+  }
+
+  @Test
+  void mapRoundTrip() {
+    TrainConfig c = with(8, 64, 3e-3);
+    TrainConfig back = TrainConfig.fromMap(new java.util.LinkedHashMap<>(c.toMap()), c.out(), "cpu", true);
+    assertEquals(c.withEpochs(2).toMap().get("lr"), back.toMap().get("lr"));
+    assertEquals(c.batchSize(), back.batchSize());
+    assertEquals(c.architecture(), back.architecture());
+    assertTrue(back.resume());
+  }
+
+  @Test
+  void scheduleWarmsUpThenDecaysToZeroByStepsOrTime() {
+    LrSchedule s = new LrSchedule(1e-3, 10, 100, 0);
+    assertEquals(1e-4, s.at(0, 0), 1e-12);
+    assertEquals(1e-3, s.at(9, 0), 1e-6);
+    assertEquals(5e-4, s.at(50, 0), 1e-9);
+    assertEquals(0, s.at(100, 0), 1e-12);
+    LrSchedule timed = new LrSchedule(1e-3, 0, 0, 60);
+    assertEquals(5e-4, timed.at(3, 30), 1e-9);
+    assertEquals(0, timed.at(4, 61), 1e-12);
+  }
+}

@@ -1,0 +1,100 @@
+package io.vesselseg.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.Sample;
+import io.vesselseg.data.SyntheticFundus;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Short real trainings on synthetic fundus images (about a minute in all on 2 cores). */
+class TrainingRunTest {
+
+  private static final List<Sample> IMAGES = SyntheticFundus.dataset(10, 77, 96, 96);
+
+  private static TrainConfig config(Path out, int epochs, boolean resume) {
+    return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
+        5, 3, new Architecture(3, 8), 2, resume);
+  }
+
+  private static ConsoleProgress quiet() {
+    return new ConsoleProgress(new PrintStream(new ByteArrayOutputStream()), false);
+  }
+
+  /** Records every epoch's validation F1. */
+  private static final class Recorder implements TrainListener {
+    final List<Double> f1 = new ArrayList<>();
+
+    @Override
+    public void onEpoch(Epoch e, TrainState state) {
+      f1.add(e.valF1());
+    }
+  }
+
+  @Test
+  void validationF1RisesAndTheRunDirectoryIsComplete(@TempDir Path dir) throws Exception {
+    Recorder rec = new Recorder();
+    Path out = dir.resolve("run");
+    TrainSummary s = TrainingRun.execute(config(out, 4, false), IMAGES, quiet(), List.of(rec));
+    assertEquals(4, s.epochs());
+    assertEquals(100, s.steps());
+    double first = rec.f1.get(0);
+    double best = rec.f1.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    assertTrue(best > first + 0.1 && best > 0.45, "validation F1 per epoch: " + rec.f1);
+    assertEquals(best, s.bestValF1(), 1e-12);
+    for (String f : List.of("run.json", "metrics.csv", "best.safetensors", "last.safetensors")) {
+      assertTrue(Files.isRegularFile(out.resolve(f)), f);
+    }
+    List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals(5, csv.size(), "header + one row per epoch: " + csv);
+    String runJson = Files.readString(out.resolve("run.json"));
+    for (String key : List.of("\"config\"", "\"provenance\"", "\"git_commit\"", "\"summary\"", "\"seed\"")) {
+      assertTrue(runJson.contains(key), key + " in run.json");
+    }
+    var ex = assertThrows(VesselsegException.Usage.class,
+        () -> TrainingRun.execute(config(out, 4, false), IMAGES, quiet(), List.of()));
+    assertTrue(ex.getMessage().contains("--resume"), ex.getMessage());
+  }
+
+  @Test
+  void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(@TempDir Path dir) {
+    Path a = dir.resolve("a");
+    TrainingRun.execute(config(a, 3, false), IMAGES, quiet(), List.of());
+
+    Path b = dir.resolve("b");
+    TrainListener crashAfterEpoch2 = new TrainListener() {
+      @Override
+      public void onEpoch(Epoch e, TrainState state) {
+        if (e.epoch() == 2) {
+          throw new IllegalStateException("simulated crash after epoch 2");
+        }
+      }
+    };
+    assertThrows(IllegalStateException.class,
+        () -> TrainingRun.execute(config(b, 3, false), IMAGES, quiet(), List.of(crashAfterEpoch2)));
+    TrainSummary resumed = TrainingRun.execute(config(b, 99, true), IMAGES, quiet(), List.of());
+    assertEquals(3, resumed.epochs(), "the stored config (3 epochs) wins over the command line");
+
+    var wa = SafeTensors.read(a.resolve("last.safetensors")).tensors();
+    var wb = SafeTensors.read(b.resolve("last.safetensors")).tensors();
+    assertEquals(wa.keySet(), wb.keySet());
+    for (String k : wa.keySet()) {
+      if (!k.startsWith("optimizer.")) {
+        assertArrayEquals(wa.get(k).data(), wb.get(k).data(), "tensor " + k + " after resume");
+      }
+    }
+  }
+}
