@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
     description = "Score a model inside the FOV against the 1st observer (pooled and per-image mean).")
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, description = "run directory or .safetensors model file")
+  @Option(names = "--model",
+      description = "run directory or .safetensors model file (default: the model shipped in the jar)")
   String model;
 
   @Option(names = "--data", required = true, description = "DRIVE folder, or 'synthetic'")
@@ -67,7 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       if (json != null) {
         Map<String, Object> doc = new LinkedHashMap<>(result.model().toJson());
-        doc.put("model", Models.resolve(model).toString());
+        doc.put("model", Models.describe(model));
         doc.put("data", data);
         doc.put("split", split);
         doc.put("tta", tta);

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "vesselseg", mixinStandardHelpOptions = true,
     version = "vesselseg " + Version.VESSELSEG + ", libtorch " + Version.LIBTORCH,
     description = "Train, evaluate and run U-Net segmenters of retinal vessels in fundus photographs.",
-    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DemoCommand.class,
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SegmentCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

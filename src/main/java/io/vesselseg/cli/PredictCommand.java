@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
     description = "Write <name>_prob.png and <name>_mask.png for each photograph (TIFF, PNG, JPEG, ...).")
 final class PredictCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, description = "run directory or .safetensors model file")
+  @Option(names = "--model",
+      description = "run directory or .safetensors model file (default: the model shipped in the jar)")
   String model;
 
   @Option(names = "--input", required = true, description = "an image file or a folder of images")
@@ -27,6 +28,9 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(names = "--tta", description = "average flipped predictions")
   boolean tta;
+
+  @Option(names = "--overlay", description = "also write <name>_overlay.png (vessels over the photograph)")
+  boolean overlay;
 
   @Option(names = "--threshold", description = "override the model's threshold (0..1)")
   Float threshold;
@@ -49,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
     Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
     try (var net = loaded.network()) {
       float t = threshold != null ? threshold : loaded.meta().threshold();
-      ImagePrediction.predictAll(files, output, new Predictor(net, tta), t, w ->
+      ImagePrediction.predictAll(files, output, new Predictor(net, tta), t, overlay, w ->
           System.out.println(String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
               w.input().getFileName(), w.probability(), w.mask().getFileName(), 100 * w.vesselFraction(),
               w.seconds())));

@@ -24,7 +24,8 @@ public final class ImagePrediction {
       ".bmp");
 
   /** The outputs of one photograph. */
-  public record Written(Path input, Path probability, Path mask, double vesselFraction, double seconds) {}
+  public record Written(Path input, Path probability, Path mask, Path overlay, double vesselFraction,
+      double seconds) {}
 
   private ImagePrediction() {}
 
@@ -54,7 +55,9 @@ public final class ImagePrediction {
     return EXTENSIONS.stream().anyMatch(n::endsWith);
   }
 
-  public static Written predict(Path file, Path outDir, Predictor predictor, float threshold) {
+  /** Writes the PNGs of one photograph; with {@code overlay} also {@code <stem>_overlay.png}. */
+  public static Written predict(Path file, Path outDir, Predictor predictor, float threshold,
+      boolean overlay) {
     long t0 = System.nanoTime();
     RgbImage img = ImageFiles.readRgb(file);
     byte[] fov = FovEstimator.estimate(img.chw(), img.width(), img.height());
@@ -65,18 +68,23 @@ public final class ImagePrediction {
     Path maskFile = outDir.resolve(stem + "_mask.png");
     ImageFiles.writeGreyPng(probFile, Overlay.grey(prob), img.width(), img.height());
     ImageFiles.writeMaskPng(maskFile, mask, img.width(), img.height());
+    Path overlayFile = null;
+    if (overlay) {
+      overlayFile = outDir.resolve(stem + "_overlay.png");
+      ImageFiles.writePng(overlayFile, Overlay.vessels(img.chw(), img.width(), img.height(), mask));
+    }
     long vessels = 0;
     long inside = 0;
     for (int i = 0; i < mask.length; i++) {
       vessels += mask[i];
       inside += fov[i];
     }
-    return new Written(file, probFile, maskFile, vessels / (double) Math.max(1, inside),
+    return new Written(file, probFile, maskFile, overlayFile, vessels / (double) Math.max(1, inside),
         (System.nanoTime() - t0) / 1e9);
   }
 
   public static List<Written> predictAll(List<Path> files, Path outDir, Predictor predictor,
-      float threshold, java.util.function.Consumer<Written> each) {
+      float threshold, boolean overlay, java.util.function.Consumer<Written> each) {
     try {
       Files.createDirectories(outDir);
     } catch (IOException e) {
@@ -84,7 +92,7 @@ public final class ImagePrediction {
     }
     List<Written> out = new ArrayList<>();
     for (Path f : files) {
-      Written w = predict(f, outDir, predictor, threshold);
+      Written w = predict(f, outDir, predictor, threshold, overlay);
       each.accept(w);
       out.add(w);
     }

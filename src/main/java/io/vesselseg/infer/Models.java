@@ -4,14 +4,37 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
 import io.vesselseg.track.RunDirectory;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds and loads the model a command was pointed at: a run directory or a {@code .safetensors} file. */
+/**
+ * Finds and loads the model a command was pointed at: a run directory, a {@code .safetensors} file, or
+ * (no {@code --model}) the model that ships inside the jar as the resource {@link #BUILT_IN}.
+ */
 public final class Models {
 
+  /** Class-path resource of the shipped DRIVE model. */
+  public static final String BUILT_IN = "/io/vesselseg/model/drive-unet.safetensors";
+
   private Models() {}
+
+  /** The shipped model's bytes, or null when this build carries none. */
+  public static byte[] builtInBytes() {
+    try (InputStream in = Models.class.getResourceAsStream(BUILT_IN)) {
+      return in == null ? null : in.readAllBytes();
+    } catch (IOException e) {
+      throw new VesselsegException.Model("cannot read the built-in model " + BUILT_IN + ": " + e, e);
+    }
+  }
+
+  /** Name used in messages and reports for {@code arg} (null: the built-in model). */
+  public static String describe(String arg) {
+    return arg == null ? "built-in model (jar:" + BUILT_IN + ")" : resolve(arg).toString();
+  }
 
   /** A run directory resolves to its {@code best.safetensors}; a file is taken as is. */
   public static Path resolve(String arg) {
@@ -31,7 +54,17 @@ public final class Models {
     return p;
   }
 
+  /** Loads {@code arg} (null: the built-in model) onto {@code device}. */
   public static Checkpoint.Loaded load(String arg, String device, Precision precision) {
-    return Checkpoint.load(resolve(arg), ComputeDevice.resolve(device), precision);
+    ComputeDevice d = ComputeDevice.resolve(device);
+    if (arg == null) {
+      byte[] bytes = builtInBytes();
+      if (bytes == null) {
+        throw new VesselsegException.Usage("this build ships no built-in model (" + BUILT_IN + " is not "
+            + "on the class path): pass --model <run dir or .safetensors file>");
+      }
+      return Checkpoint.load(SafeTensors.parse(bytes, "built-in model"), "built-in model", d, precision);
+    }
+    return Checkpoint.load(resolve(arg), d, precision);
   }
 }

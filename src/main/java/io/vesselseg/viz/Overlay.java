@@ -13,6 +13,8 @@ public final class Overlay {
   public static final int TP = 0x22C55E; // green: vessel found
   public static final int FP = 0xEF4444; // red: predicted vessel where the reference has none
   public static final int FN = 0x3B82F6; // blue: reference vessel that was missed
+  /** Colour of predicted vessels when there is no reference. */
+  public static final int VESSEL = 0x22D3EE; // cyan: stands out on the orange fundus
 
   private Overlay() {}
 
@@ -41,6 +43,17 @@ public final class Overlay {
         colour = rgb(rgb[i] * dim, rgb[plane + i] * dim, rgb[2 * plane + i] * dim);
       }
       img.setRGB(i % w, i / w, colour);
+    }
+    return img;
+  }
+
+  /** Predicted vessels in {@link #VESSEL} over the photograph. */
+  public static BufferedImage vessels(float[] rgb, int w, int h, byte[] mask) {
+    BufferedImage img = photo(rgb, w, h);
+    for (int i = 0; i < mask.length; i++) {
+      if (mask[i] != 0) {
+        img.setRGB(i % w, i / w, VESSEL);
+      }
     }
     return img;
   }

@@ -1,0 +1,59 @@
+package io.vesselseg.cli;
+
+import io.vesselseg.infer.ImagePrediction;
+import io.vesselseg.infer.Models;
+import io.vesselseg.infer.Predictor;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.Precision;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vesselseg segment <image>...}: the shipped model (or --model) on photographs, with overlays. */
+@Command(name = "segment", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Segment the vessels of fundus photographs with the model shipped in the jar: writes "
+        + "<name>_prob.png, <name>_mask.png and <name>_overlay.png.")
+final class SegmentCommand implements Callable<Integer> {
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "photographs or folders of them")
+  List<Path> images;
+
+  @Option(names = "--output", defaultValue = ".", description = "folder for the PNGs (default: current)")
+  Path output;
+
+  @Option(names = "--model", description = "run directory or .safetensors file (default: built-in model)")
+  String model;
+
+  @Option(names = "--tta", description = "average flipped predictions")
+  boolean tta;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
+  String device;
+
+  @Option(names = "--verbose", description = "stack traces on errors")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    List<Path> files = new ArrayList<>();
+    for (Path p : images) {
+      files.addAll(ImagePrediction.inputs(p));
+    }
+    Checkpoint.Loaded loaded = Models.load(model, device, Precision.FP32);
+    try (var net = loaded.network()) {
+      System.out.println("model: " + Models.describe(model) + ", threshold "
+          + loaded.meta().threshold());
+      ImagePrediction.predictAll(files, output, new Predictor(net, tta), loaded.meta().threshold(), true,
+          w -> System.out.println(String.format(Locale.ROOT,
+              "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(),
+              w.probability(), w.mask().getFileName(), w.overlay().getFileName(),
+              100 * w.vesselFraction(), w.seconds())));
+    }
+    return Main.OK;
+  }
+}
