@@ -10,13 +10,19 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
 /**
- * Reading and writing of image files with {@code javax.imageio} only (TIFF, PNG, JPEG, GIF, BMP).
+ * Reading and writing of image files with {@code javax.imageio} (TIFF, PNG, JPEG, GIF, BMP) and {@link Pnm}
+ * (PPM/PGM); any of them may be gzip-compressed with a {@code .gz} suffix, as in the STARE distribution.
  *
  * <p>Pixels are read through the {@link Raster} rather than {@link BufferedImage#getRGB}, because DRIVE's LZW
  * TIFFs decode to {@code TYPE_CUSTOM} images whose raster is plain 8-bit RGB; palette images (GIF, indexed
@@ -26,7 +32,8 @@ import javax.imageio.ImageIO;
  */
 public final class ImageFiles {
 
-  private static final String FORMATS = "TIFF/PNG/JPEG/GIF/BMP";
+  private static final String FORMATS = "TIFF/PNG/JPEG/GIF/BMP/PPM/PGM";
+  private static final Pattern PNM = Pattern.compile(".*\\.(ppm|pgm|pnm)(\\.gz)?", Pattern.CASE_INSENSITIVE);
 
   private ImageFiles() {}
 
@@ -37,7 +44,11 @@ public final class ImageFiles {
    * @throws VesselsegException.Data when the file is missing or cannot be decoded
    */
   public static RgbImage readRgb(Path file) {
-    BufferedImage img = decode(file, "image");
+    return toRgb(decode(file, "image"));
+  }
+
+  /** Converts a decoded image to planar RGB floats, as {@link #readRgb} does. */
+  static RgbImage toRgb(BufferedImage img) {
     int w = img.getWidth();
     int h = img.getHeight();
     int n = w * h;
@@ -72,7 +83,8 @@ public final class ImageFiles {
 
   /**
    * Reads a binary mask: a pixel is 1 when its grey value (first band; for palette images the palette colour's
-   * mean of red, green and blue) is above half the sample range (above 127 for 8-bit images), else 0.
+   * mean of red, green and blue) is above half the sample range (above 127 for 8-bit images), else 0. A
+   * non-palette mask whose largest value is 1 (0/1 labels saved as 8- or 16-bit images) is read as 0/1.
    *
    * @param expectedWidth  the width of the image the mask belongs to
    * @param expectedHeight the height of the image the mask belongs to
@@ -107,11 +119,46 @@ public final class ImageFiles {
       }
     } else {
       double half = maxSample(raster, 0) / 2.0;
+      int max = 0;
+      for (int i = 0; i < n; i++) {
+        max = Math.max(max, samples[i]);
+      }
+      if (max == 1) {
+        half = 0.5; // a 0/1 mask stored in 8 or 16 bits: 1 is foreground
+      }
       for (int i = 0; i < n; i++) {
         mask[i] = (byte) (samples[i] > half ? 1 : 0);
       }
     }
     return mask;
+  }
+
+  /**
+   * Per-pixel grey values of a mask image as {@link #readMask} sees them: for palette images the mean of the
+   * palette colour's red, green and blue (0..255, rounded), otherwise the raw first-band sample.
+   */
+  static int[] maskValues(BufferedImage img) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int n = w * h;
+    int[] samples = img.getRaster().getSamples(0, 0, w, h, 0, new int[n]);
+    if (img.getColorModel() instanceof IndexColorModel icm) {
+      int size = icm.getMapSize();
+      int[] grey = new int[size];
+      for (int k = 0; k < size; k++) {
+        grey[k] = Math.round((icm.getRed(k) + icm.getGreen(k) + icm.getBlue(k)) / 3f);
+      }
+      for (int i = 0; i < n; i++) {
+        int s = samples[i];
+        samples[i] = s >= 0 && s < size ? grey[s] : 0;
+      }
+    }
+    return samples;
+  }
+
+  /** The largest value {@link #maskValues} can return for this image (255 for palette images). */
+  static int maskRange(BufferedImage img) {
+    return img.getColorModel() instanceof IndexColorModel ? 255 : (int) maxSample(img.getRaster(), 0);
   }
 
   /**
@@ -162,8 +209,11 @@ public final class ImageFiles {
     writeGreyPng(file, grey, w, h);
   }
 
-  /** Decodes a file with ImageIO, turning every failure into a Data exception naming the file. */
-  private static BufferedImage decode(Path file, String what) {
+  /**
+   * Decodes a file with ImageIO (or {@link Pnm} for PPM/PGM), first un-gzipping files whose name ends in
+   * {@code .gz}; every failure becomes a Data exception naming the file.
+   */
+  static BufferedImage decode(Path file, String what) {
     if (!Files.exists(file)) {
       throw new VesselsegException.Data("cannot read " + what + " " + file + ": the file does not exist");
     }
@@ -172,7 +222,9 @@ public final class ImageFiles {
     }
     BufferedImage img;
     try {
-      img = ImageIO.read(file.toFile());
+      img = decodeBytes(file);
+    } catch (VesselsegException.Data e) {
+      throw new VesselsegException.Data("cannot read " + what + " " + file + ": " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       throw new VesselsegException.Data("cannot read " + what + " " + file + ": not a " + FORMATS
           + " file ImageIO can decode (is it truncated?): " + e.getMessage(), e);
@@ -182,6 +234,28 @@ public final class ImageFiles {
           + " file ImageIO can decode (is it truncated?)");
     }
     return img;
+  }
+
+  /** ImageIO for everything except PNM; gzip is undone first. Returns null when no reader accepts the data. */
+  private static BufferedImage decodeBytes(Path file) throws IOException {
+    String name = file.getFileName().toString();
+    boolean gz = name.toLowerCase(Locale.ROOT).endsWith(".gz");
+    boolean pnm = PNM.matcher(name).matches();
+    if (!gz && !pnm) {
+      return ImageIO.read(file.toFile());
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    if (gz) {
+      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+        bytes = in.readAllBytes();
+      } catch (IOException e) {
+        throw new IOException("gzip data is damaged or truncated (" + e.getMessage() + ")", e);
+      }
+    }
+    if (pnm || Pnm.isPnm(bytes)) {
+      return Pnm.toImage(Pnm.decode(bytes, name));
+    }
+    return ImageIO.read(new ByteArrayInputStream(bytes));
   }
 
   /** The largest value a band's samples can take (255 for 8-bit, 65535 for 16-bit, 1 for float data). */

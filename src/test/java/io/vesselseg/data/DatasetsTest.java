@@ -30,7 +30,7 @@ class DatasetsTest {
   void unknownSplitIsUsageError() {
     VesselsegException.Usage e = assertThrows(VesselsegException.Usage.class,
         () -> Datasets.load("synthetic", "x"));
-    assertEquals("unknown split 'x': expected training or test", e.getMessage());
+    assertEquals("unknown split 'x': expected training, test or all", e.getMessage());
     assertEquals(2, e.exitCode());
   }
 
@@ -45,9 +45,37 @@ class DatasetsTest {
         () -> Datasets.load(dir.resolve("other").toString(), "training"));
     assertTrue(other.getMessage().contains("recognised"), other.getMessage());
     assertTrue(other.getMessage().contains("DRIVE"), other.getMessage());
+    for (String layout : new String[] {"HRF", "CHASE_DB1", "STARE", "folder"}) {
+      assertTrue(other.getMessage().contains(layout), other.getMessage());
+    }
+    assertTrue(other.getMessage().contains("found stuff/"), other.getMessage());
 
     DriveDatasetTest.writeSample(dir.resolve("drive"), "test", 1, 8, 6, false);
     List<Sample> test = Datasets.load(dir.resolve("drive").toString(), "test");
     assertEquals("01_test", test.get(0).id());
+  }
+
+  @Test
+  void allSplitAndFormats() throws IOException {
+    assertEquals(22, Datasets.load("synthetic", "all").size());
+    Path drive = dir.resolve("drive");
+    DriveDatasetTest.writeSample(drive, "training", 21, 8, 6, false);
+    DriveDatasetTest.writeSample(drive, "test", 1, 8, 6, false);
+    DriveDatasetTest.writeSample(drive, "test", 2, 8, 6, false);
+    assertEquals(List.of("21_training", "01_test", "02_test"),
+        Datasets.load(drive.toString(), "all", "DRIVE").stream().map(Sample::id).toList());
+    assertEquals(2, Datasets.load(drive.toString(), "test", "auto").size());
+    assertEquals("DRIVE at " + drive + ": 1 training, 2 test images", Datasets.describe(drive.toString(), null));
+    assertEquals("drive", Datasets.detect(drive));
+
+    VesselsegException.Usage bad = assertThrows(VesselsegException.Usage.class,
+        () -> Datasets.load(drive.toString(), "test", "messidor"));
+    assertEquals("unknown dataset format 'messidor': expected auto, drive, hrf, folder, chase_db1, stare",
+        bad.getMessage());
+    assertEquals("chase_db1", Datasets.normaliseFormat("CHASE-DB1"));
+    // a format that does not fit the folder gives that reader's explanation
+    VesselsegException.Data wrong = assertThrows(VesselsegException.Data.class,
+        () -> Datasets.load(drive.toString(), "all", "hrf"));
+    assertTrue(wrong.getMessage().contains("HRF") && wrong.getMessage().contains("manual1"), wrong.getMessage());
   }
 }
