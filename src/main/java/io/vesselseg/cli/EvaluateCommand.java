@@ -3,7 +3,6 @@ package io.vesselseg.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vesselseg.AtomicFiles;
-import io.vesselseg.data.Datasets;
 import io.vesselseg.infer.ModelEvaluation;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
@@ -25,8 +24,8 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "run directory or .safetensors model file (default: the model shipped in the jar)")
   String model;
 
-  @Option(names = "--data", required = true, description = "DRIVE folder, or 'synthetic'")
-  String data;
+  @picocli.CommandLine.Mixin
+  DataOptions dataOptions;
 
   @Option(names = "--split", defaultValue = "test", description = "test or training")
   String split;
@@ -54,7 +53,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var samples = Datasets.load(data, split);
+    var samples = dataOptions.load(split);
     Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
     try (var net = loaded.network()) {
       float threshold = loaded.meta().threshold();
@@ -69,7 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
       if (json != null) {
         Map<String, Object> doc = new LinkedHashMap<>(result.model().toJson());
         doc.put("model", Models.describe(model));
-        doc.put("data", data);
+        doc.put("data", dataOptions.data);
         doc.put("split", split);
         doc.put("tta", tta);
         doc.put("precision", precision);

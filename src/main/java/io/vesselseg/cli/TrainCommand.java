@@ -1,6 +1,5 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.data.Datasets;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
@@ -19,8 +18,8 @@ import picocli.CommandLine.Option;
     description = "Train a U-Net on a dataset's training split (a few images held out for validation).")
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--data", required = true, description = "DRIVE folder, or 'synthetic'")
-  String data;
+  @picocli.CommandLine.Mixin
+  DataOptions dataOptions;
 
   @Option(names = "--out", required = true, description = "run directory to create (or continue)")
   Path out;
@@ -80,10 +79,10 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
-    TrainConfig cfg = new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr,
+    TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr,
         weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed, validationImages,
         new Architecture(depth, baseChannels), threads, resume);
-    var images = Datasets.load(data, "training");
+    var images = dataOptions.load("training");
     TrainSummary s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
         List.of());
     System.out.println("model: " + cfg.out().resolve("best.safetensors"));

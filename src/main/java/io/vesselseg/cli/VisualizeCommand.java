@@ -1,6 +1,5 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.data.Datasets;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.infer.Visualization;
@@ -21,8 +20,8 @@ final class VisualizeCommand implements Callable<Integer> {
       description = "run directory or .safetensors model file (default: the model shipped in the jar)")
   String model;
 
-  @Option(names = "--data", required = true, description = "DRIVE folder, or 'synthetic'")
-  String data;
+  @picocli.CommandLine.Mixin
+  DataOptions dataOptions;
 
   @Option(names = "--split", defaultValue = "test", description = "test or training")
   String split;
@@ -44,10 +43,10 @@ final class VisualizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var samples = Datasets.load(data, split);
+    var samples = dataOptions.load(split);
     Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
     try (var net = loaded.network()) {
-      String heading = "vesselseg: " + Models.describe(model) + " on " + data + " (" + split + ")";
+      String heading = "vesselseg: " + Models.describe(model) + " on " + dataOptions.data + " (" + split + ")";
       var result = Visualization.run(new Predictor(net, tta), samples, loaded.meta().threshold(), output,
           heading, id -> { });
       System.out.println(result.report().toTable());

@@ -14,19 +14,32 @@ public final class FovValidator implements Validator {
 
   private final Predictor predictor;
   private final List<Sample> images;
+  private volatile List<float[]> lastProbabilities = List.of();
 
   public FovValidator(Predictor predictor, List<Sample> images) {
     this.predictor = predictor;
     this.images = images;
   }
 
+  /** The validation images, in the order of {@link #lastProbabilities()}. */
+  public List<Sample> images() {
+    return images;
+  }
+
+  /** Probability maps of the latest {@link #validate()} call (empty before the first). */
+  public List<float[]> lastProbabilities() {
+    return lastProbabilities;
+  }
+
   @Override
   public Result validate() {
     ScoreCollector scores = new ScoreCollector();
+    List<float[]> probabilities = new java.util.ArrayList<>();
     double bce = 0;
     long n = 0;
     for (Sample s : images) {
       float[] p = predictor.probabilities(s);
+      probabilities.add(p);
       scores.add(p, s.vessel(), s.fov());
       byte[] fov = s.fov();
       byte[] v = s.vessel();
@@ -38,6 +51,7 @@ public final class FovValidator implements Validator {
         }
       }
     }
+    lastProbabilities = List.copyOf(probabilities);
     ScoreCollector.BestThreshold best = scores.bestF1Threshold();
     return new Result(best.f1(), scores.aucRoc(), best.threshold(), bce / Math.max(1, n));
   }

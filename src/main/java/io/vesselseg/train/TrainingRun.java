@@ -14,6 +14,7 @@ import io.vesselseg.model.Engine;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
 import io.vesselseg.model.TrainStep;
+import io.vesselseg.track.RunArtifacts;
 import io.vesselseg.track.RunDirectory;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,6 +34,8 @@ public final class TrainingRun {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Validation overlays are written every this many epochs (and at the end). */
+  static final int OVERLAY_EVERY = 5;
 
   private TrainingRun() {}
 
@@ -141,13 +144,15 @@ public final class TrainingRun {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
       }
+      FovValidator validator = new FovValidator(new Predictor(net, false), val);
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
-      listeners.add(run);
       listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta));
+      listeners.add(run);
+      listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY,
+          () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
       listeners.addAll(extra);
       PatchSampler sampler = new PatchSampler(train, cfg.patchSize(), PatchSampler.Augmentation.defaults());
-      Validator validator = new FovValidator(new Predictor(net, false), val);
       return new Trainer(cfg, step, sampler, validator, listeners).run(start);
     }
   }

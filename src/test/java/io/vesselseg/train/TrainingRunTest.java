@@ -97,4 +97,28 @@ class TrainingRunTest {
       }
     }
   }
+
+  @Test
+  void aNanLossStopsTrainingAndLeavesTheLastCheckpointIntact(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("nan");
+    TrainListener crashAfterEpoch1 = new TrainListener() {
+      @Override
+      public void onEpoch(Epoch e, TrainState state) {
+        throw new IllegalStateException("simulated crash after epoch 1");
+      }
+    };
+    assertThrows(IllegalStateException.class,
+        () -> TrainingRun.execute(config(out, 2, false), IMAGES, quiet(), List.of(crashAfterEpoch1)));
+    byte[] before = Files.readAllBytes(out.resolve("last.safetensors"));
+    List<Sample> poisoned = new ArrayList<>();
+    for (Sample s : IMAGES) {
+      float[] rgb = s.rgb().clone();
+      java.util.Arrays.fill(rgb, Float.NaN);
+      poisoned.add(new Sample(s.id(), s.width(), s.height(), rgb, s.vessel(), null, s.fov(), false));
+    }
+    var e = assertThrows(VesselsegException.Usage.class,
+        () -> TrainingRun.execute(config(out, 2, true), poisoned, quiet(), List.of()));
+    assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("--lr"), e.getMessage());
+    assertArrayEquals(before, Files.readAllBytes(out.resolve("last.safetensors")));
+  }
 }

@@ -1,0 +1,40 @@
+package io.vesselseg.cli;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.DatasetVerifier;
+import io.vesselseg.data.Datasets;
+import io.vesselseg.data.Sample;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Option;
+
+/**
+ * The dataset options shared by train, evaluate and visualize, and the rule that a dataset folder is
+ * verified before any work starts: errors stop the command with the list of problems.
+ */
+final class DataOptions {
+
+  @Option(names = "--data", required = true,
+      description = "dataset folder (DRIVE, CHASE_DB1, STARE, HRF or images/+masks/), or 'synthetic'")
+  String data;
+
+  @Option(names = "--format", defaultValue = "auto",
+      description = "force the layout: auto, drive, chase_db1, stare, hrf, folder")
+  String format;
+
+  /** Verifies the folder (not the synthetic set), then loads {@code split}. */
+  List<Sample> load(String split) {
+    if (!data.equalsIgnoreCase("synthetic")) {
+      var problems = DatasetVerifier.verify(Path.of(data), format);
+      if (DatasetVerifier.hasErrors(problems)) {
+        var errors = problems.stream().filter(p -> p.severity() == DatasetVerifier.Severity.ERROR).toList();
+        String first = errors.stream().limit(5).map(Object::toString).collect(Collectors.joining("; "));
+        throw new VesselsegException.Data("dataset " + data + " has " + errors.size() + " error(s): " + first
+            + (errors.size() > 5 ? "; ..." : "") + " (run 'vesselseg verify --data " + data
+            + "' for the full list)");
+      }
+    }
+    return Datasets.load(data, split, format);
+  }
+}
