@@ -2,7 +2,7 @@ package io.vesselseg.train;
 
 /**
  * Linear warm-up over {@code warmupSteps}, then cosine decay to zero. Progress through the decay is the
- * larger of the step fraction and the time fraction, so a run with a wall-clock budget anneals fully by the
+ * larger of the step fraction (of the steps after warm-up) and the time fraction, so a run with a wall-clock budget anneals fully by the
  * end of its budget whatever its speed.
  */
 public record LrSchedule(double base, int warmupSteps, long totalSteps, double budgetSeconds) {
@@ -10,7 +10,8 @@ public record LrSchedule(double base, int warmupSteps, long totalSteps, double b
   /** Learning rate for {@code step} (0-based) after {@code elapsedSeconds} of training. */
   public double at(long step, double elapsedSeconds) {
     double warm = warmupSteps == 0 ? 1 : Math.min(1.0, (step + 1) / (double) warmupSteps);
-    double byStep = totalSteps > 0 ? step / (double) totalSteps : 0;
+    double byStep = totalSteps > 0
+        ? Math.max(0, step - warmupSteps) / (double) Math.max(1, totalSteps - warmupSteps) : 0;
     double byTime = budgetSeconds > 0 ? elapsedSeconds / budgetSeconds : 0;
     double progress = Math.min(1.0, Math.max(byStep, byTime));
     return base * warm * 0.5 * (1 + Math.cos(Math.PI * progress));

@@ -47,7 +47,7 @@ class TrainConfigTest {
     LrSchedule s = new LrSchedule(1e-3, 10, 100, 0);
     assertEquals(1e-4, s.at(0, 0), 1e-12);
     assertEquals(1e-3, s.at(9, 0), 1e-6);
-    assertEquals(5e-4, s.at(50, 0), 1e-9);
+    assertEquals(5e-4, s.at(55, 0), 1e-9);
     assertEquals(0, s.at(100, 0), 1e-12);
     LrSchedule timed = new LrSchedule(1e-3, 0, 0, 60);
     assertEquals(5e-4, timed.at(3, 30), 1e-9);
