@@ -39,6 +39,11 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--tta", description = "average flipped predictions (slower, usually a little better)")
   boolean tta;
 
+  @Option(names = "--rescale", defaultValue = "auto",
+      description = "auto: resample photographs so their FOV diameter matches the training set's (for "
+          + "other datasets), none: use them as they are")
+  String rescale;
+
   @Option(names = "--per-image", description = "print the per-image table too")
   boolean perImage;
 
@@ -57,7 +62,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
     try (var net = loaded.network()) {
       float threshold = loaded.meta().threshold();
-      var result = ModelEvaluation.run(new Predictor(net, tta), samples, threshold, human, id -> { });
+      double diameter = Models.fovDiameter(loaded, rescale);
+      var result = ModelEvaluation.run(new Predictor(net, tta), samples, threshold, human, diameter,
+          id -> { });
       System.out.println(result.model().toTable());
       if (perImage) {
         System.out.println(result.model().perImageTable());

@@ -29,6 +29,10 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--tta", description = "average flipped predictions")
   boolean tta;
 
+  @Option(names = "--rescale", defaultValue = "auto",
+      description = "auto: resample to the training set's FOV diameter; none: use the photograph as is")
+  String rescale;
+
   @Option(names = "--overlay", description = "also write <name>_overlay.png (vessels over the photograph)")
   boolean overlay;
 
@@ -53,7 +57,7 @@ final class PredictCommand implements Callable<Integer> {
     Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
     try (var net = loaded.network()) {
       float t = threshold != null ? threshold : loaded.meta().threshold();
-      ImagePrediction.predictAll(files, output, new Predictor(net, tta), t, overlay, w ->
+      ImagePrediction.predictAll(files, output, new Predictor(net, tta), t, overlay, Models.fovDiameter(loaded, rescale), w ->
           System.out.println(String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
               w.input().getFileName(), w.probability(), w.mask().getFileName(), 100 * w.vesselFraction(),
               w.seconds())));

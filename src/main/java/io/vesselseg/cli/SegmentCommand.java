@@ -32,6 +32,10 @@ final class SegmentCommand implements Callable<Integer> {
   @Option(names = "--tta", description = "average flipped predictions")
   boolean tta;
 
+  @Option(names = "--rescale", defaultValue = "auto",
+      description = "auto: resample to the training set's FOV diameter; none: use the photograph as is")
+  String rescale;
+
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
   String device;
 
@@ -49,7 +53,7 @@ final class SegmentCommand implements Callable<Integer> {
       System.out.println("model: " + Models.describe(model) + ", threshold "
           + loaded.meta().threshold());
       ImagePrediction.predictAll(files, output, new Predictor(net, tta), loaded.meta().threshold(), true,
-          w -> System.out.println(String.format(Locale.ROOT,
+          Models.fovDiameter(loaded, rescale), w -> System.out.println(String.format(Locale.ROOT,
               "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(),
               w.probability(), w.mask().getFileName(), w.overlay().getFileName(),
               100 * w.vesselFraction(), w.seconds())));

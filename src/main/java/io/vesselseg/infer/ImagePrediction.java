@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 /**
  * The {@code predict} service: for each photograph writes {@code <stem>_prob.png} (8-bit probability) and
  * {@code <stem>_mask.png} (0/255 vessel mask at the model's threshold, restricted to an estimated FOV).
- * Each file is written atomically.
+ * Each file is written atomically. Photographs are resampled for the network so that their FOV diameter
+ * matches the training set's (when the model records it), and the outputs come back at full size.
  */
 public final class ImagePrediction {
 
@@ -57,11 +58,11 @@ public final class ImagePrediction {
 
   /** Writes the PNGs of one photograph; with {@code overlay} also {@code <stem>_overlay.png}. */
   public static Written predict(Path file, Path outDir, Predictor predictor, float threshold,
-      boolean overlay) {
+      boolean overlay, double modelFovDiameter) {
     long t0 = System.nanoTime();
     RgbImage img = ImageFiles.readRgb(file);
     byte[] fov = FovEstimator.estimate(img.chw(), img.width(), img.height());
-    float[] prob = predictor.probabilities(img.chw(), img.width(), img.height());
+    float[] prob = predictor.probabilities(img.chw(), img.width(), img.height(), fov, modelFovDiameter);
     byte[] mask = Overlay.threshold(prob, threshold, fov);
     String stem = stem(file);
     Path probFile = outDir.resolve(stem + "_prob.png");
@@ -84,7 +85,8 @@ public final class ImagePrediction {
   }
 
   public static List<Written> predictAll(List<Path> files, Path outDir, Predictor predictor,
-      float threshold, boolean overlay, java.util.function.Consumer<Written> each) {
+      float threshold, boolean overlay, double modelFovDiameter,
+      java.util.function.Consumer<Written> each) {
     try {
       Files.createDirectories(outDir);
     } catch (IOException e) {
@@ -92,7 +94,7 @@ public final class ImagePrediction {
     }
     List<Written> out = new ArrayList<>();
     for (Path f : files) {
-      Written w = predict(f, outDir, predictor, threshold, overlay);
+      Written w = predict(f, outDir, predictor, threshold, overlay, modelFovDiameter);
       each.accept(w);
       out.add(w);
     }

@@ -22,10 +22,19 @@ public final class ModelEvaluation {
 
   public static Result run(Predictor predictor, List<Sample> samples, float threshold, boolean human,
       Consumer<String> progress) {
+    return run(predictor, samples, threshold, human, 0, progress);
+  }
+
+  /**
+   * As above; with {@code modelFovDiameter > 0} each photograph is first resampled so that its FOV has that
+   * diameter (the training set's), and the probabilities are resampled back to score at full resolution.
+   */
+  public static Result run(Predictor predictor, List<Sample> samples, float threshold, boolean human,
+      double modelFovDiameter, Consumer<String> progress) {
     List<ScoredImage> scored = new ArrayList<>();
     List<float[]> probs = new ArrayList<>();
     for (Sample s : samples) {
-      float[] p = predictor.probabilities(s);
+      float[] p = predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), modelFovDiameter);
       probs.add(p);
       scored.add(ScoredImage.of(s, p));
       progress.accept(s.id());

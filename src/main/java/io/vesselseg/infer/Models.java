@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Finds and loads the model a command was pointed at: a run directory, a {@code .safetensors} file, or
@@ -52,6 +54,36 @@ public final class Models {
           + "(holding " + RunDirectory.BEST + ") or a .safetensors model file");
     }
     return p;
+  }
+
+  /**
+   * Writes a model for distribution: the weights and metadata of {@code arg} (a run directory or model file)
+   * without any optimizer state, plus {@code extra} metadata (e.g. the test figures it reached).
+   */
+  public static Path export(String arg, Path out, Map<String, String> extra) {
+    SafeTensors.Contents c = SafeTensors.read(resolve(arg));
+    Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+    c.tensors().forEach((k, v) -> {
+      if (!k.startsWith("optimizer.")) {
+        tensors.put(k, v);
+      }
+    });
+    Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+    meta.putAll(extra);
+    SafeTensors.write(out, tensors, meta);
+    return out;
+  }
+
+  /**
+   * The FOV diameter photographs are resampled to: the training set's (from the model's metadata) for
+   * {@code auto}, 0 (no resampling) for {@code none} or a model that does not record it.
+   */
+  public static double fovDiameter(Checkpoint.Loaded loaded, String rescale) {
+    return switch (rescale) {
+      case "auto" -> Double.parseDouble(loaded.meta().metadata().getOrDefault("fov_diameter", "0"));
+      case "none" -> 0;
+      default -> throw new VesselsegException.Usage("--rescale " + rescale + ": expected auto or none");
+    };
   }
 
   /** Loads {@code arg} (null: the built-in model) onto {@code device}. */

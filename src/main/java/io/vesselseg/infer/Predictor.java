@@ -1,5 +1,6 @@
 package io.vesselseg.infer;
 
+import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.model.Network;
 
@@ -10,6 +11,9 @@ import io.vesselseg.model.Network;
  * Optional flip test-time augmentation averages four flipped passes.
  */
 public final class Predictor {
+
+  /** Photographs within 10% of the training FOV diameter are used as they are. */
+  public static final double RESCALE_TOLERANCE = 0.10;
 
   private final Network network;
   private final boolean flipTta;
@@ -35,6 +39,31 @@ public final class Predictor {
   /** Probabilities (h*w, row-major) for a sample's photograph. */
   public float[] probabilities(Sample s) {
     return probabilities(s.rgb(), s.width(), s.height());
+  }
+
+  /**
+   * Probabilities for a photograph whose FOV is {@code fov}, resampled for the network so that the FOV's
+   * diameter matches {@code modelFovDiameter} (the training set's) when they differ by more than
+   * {@link #RESCALE_TOLERANCE}; {@code modelFovDiameter <= 0} disables resampling.
+   */
+  public float[] probabilities(float[] rgb, int w, int h, byte[] fov, double modelFovDiameter) {
+    int d = Resize.fovDiameter(fov, w, h);
+    double scale = modelFovDiameter > 0 && d > 0 ? modelFovDiameter / d : 1;
+    return probabilities(rgb, w, h, Math.abs(scale - 1) > RESCALE_TOLERANCE ? scale : 1);
+  }
+
+  /**
+   * Probabilities at the photograph's own size, computed on a copy resampled by {@code scale} (bilinear
+   * both ways). Used to bring photographs of another resolution to the scale the model was trained at.
+   */
+  public float[] probabilities(float[] rgb, int w, int h, double scale) {
+    if (Math.abs(scale - 1) < 1e-3) {
+      return probabilities(rgb, w, h);
+    }
+    int nw = Math.max(8, (int) Math.round(w * scale));
+    int nh = Math.max(8, (int) Math.round(h * scale));
+    float[] p = probabilities(Resize.bilinear(rgb, 3, w, h, nw, nh), nw, nh);
+    return Resize.bilinear(p, 1, nw, nh, w, h);
   }
 
   /** Probabilities (h*w, row-major) for planar RGB [3,h,w] in [0,1]. */

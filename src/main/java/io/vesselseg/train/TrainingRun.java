@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.Provenance;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.PatchSampler;
+import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
@@ -140,6 +141,7 @@ public final class TrainingRun {
     fileMeta.put("config", json(cfg.toMap()));
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
+    fileMeta.put("fov_diameter", Integer.toString(medianFovDiameter(train)));
     try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay())) {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
@@ -155,6 +157,13 @@ public final class TrainingRun {
       PatchSampler sampler = new PatchSampler(train, cfg.patchSize(), PatchSampler.Augmentation.defaults());
       return new Trainer(cfg, step, sampler, validator, listeners).run(start);
     }
+  }
+
+  /** Median FOV diameter (pixels) of the training photographs: the scale the model learns at. */
+  static int medianFovDiameter(List<Sample> images) {
+    int[] d = images.stream().mapToInt(s -> Resize.fovDiameter(s.fov(), s.width(), s.height())).sorted()
+        .toArray();
+    return d[d.length / 2];
   }
 
   private static String json(Object o) {

@@ -47,4 +47,19 @@ class DriveTrainingTest {
     double human = doc.get("human").get("f1").asDouble();
     assertTrue(human > 0.75 && human < 0.82, "2nd observer F1 " + human + " (literature: about 0.788)");
   }
+
+  @Test
+  void evaluateWithoutModelReproducesTheShippedFigures(@TempDir Path dir) throws Exception {
+    Path data = drive();
+    Path json = dir.resolve("builtin.json");
+    var e = CliTest.run("evaluate", "--data", data.toString(), "--split", "test", "--json", json.toString());
+    assertEquals(Main.OK, e.code(), e.err());
+    var doc = new ObjectMapper().readTree(json.toFile());
+    var loaded = io.vesselseg.infer.Models.load(null, "cpu", io.vesselseg.model.Precision.FP32);
+    loaded.network().close();
+    var shipped = new ObjectMapper().readTree(loaded.meta().metadata().get("drive_test"));
+    for (String k : new String[] {"f1", "auc_roc", "accuracy", "sensitivity", "specificity"}) {
+      assertEquals(shipped.get(k).asDouble(), doc.get(k).asDouble(), 1e-4, k);
+    }
+  }
 }

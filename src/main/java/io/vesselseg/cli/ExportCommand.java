@@ -1,0 +1,70 @@
+package io.vesselseg.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vesselseg.VesselsegException;
+import io.vesselseg.infer.Models;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vesselseg export}: a distributable model file (weights + metadata, no optimizer state), optionally
+ * carrying the figures an {@code evaluate --json} run measured, e.g. to become the jar's built-in model.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+    description = "Write a model file without optimizer state, optionally with evaluation figures in its "
+        + "metadata.")
+final class ExportCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true, description = "run directory or .safetensors model file")
+  String model;
+
+  @Option(names = "--out", required = true, description = "the .safetensors file to write")
+  Path out;
+
+  @Option(names = "--figures", description = "an 'evaluate --json' file whose pooled figures to embed")
+  Path figures;
+
+  @Option(names = "--figures-key", defaultValue = "drive_test",
+      description = "metadata key for the figures (default: ${DEFAULT-VALUE})")
+  String figuresKey;
+
+  @Option(names = "--meta", description = "extra metadata KEY=VALUE (repeatable), e.g. fov_diameter=540")
+  Map<String, String> meta = new LinkedHashMap<>();
+
+  @Option(names = "--verbose", description = "stack traces on errors")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    Map<String, String> extra = new LinkedHashMap<>(meta);
+    if (figures != null) {
+      ObjectMapper json = new ObjectMapper();
+      try {
+        JsonNode doc = json.readTree(figures.toFile());
+        Map<String, Object> pooled = new LinkedHashMap<>();
+        for (String k : List.of("f1", "iou", "accuracy", "sensitivity", "specificity", "mcc", "auc_roc",
+            "auc_pr", "threshold", "images", "pixels", "split", "data", "tta", "precision")) {
+          if (doc.has(k)) {
+            pooled.put(k, json.treeToValue(doc.get(k), Object.class));
+          }
+        }
+        if (!pooled.containsKey("f1")) {
+          throw new VesselsegException.Usage("--figures " + figures + " has no 'f1': pass the file written "
+              + "by 'vesselseg evaluate --json'");
+        }
+        extra.put(figuresKey, json.writeValueAsString(pooled));
+      } catch (IOException e) {
+        throw new VesselsegException.Data("cannot read --figures " + figures + ": " + e.getMessage(), e);
+      }
+    }
+    System.out.println("wrote " + Models.export(model, out, extra));
+    return Main.OK;
+  }
+}
