@@ -144,4 +144,22 @@ class CliTest {
     assertEquals(Main.USAGE, again.code());
     assertTrue(again.err().contains("--resume"), again.err());
   }
+
+  @Test
+  void anUnwritableRunDirectoryIsReportedBeforeTraining(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Outcome o = run("train", "--data", "synthetic", "--out", file.resolve("run").toString(), "--epochs", "1");
+    assertEquals(Main.DATA, o.code(), o.err());
+    assertTrue(o.err().contains("cannot create run directory"), o.err());
+    assertFalse(o.out().contains("epoch 1"), "no training started: " + o.out());
+  }
+
+  @Test
+  void aCorruptModelFileIsOneClearError(@TempDir Path dir) throws Exception {
+    Path bad = Files.write(dir.resolve("bad.safetensors"), new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+    Outcome o = run("evaluate", "--model", bad.toString(), "--data", "synthetic");
+    assertEquals(Main.DATA, o.code(), o.err());
+    assertTrue(o.err().startsWith("error: model file") && o.err().contains("not a valid safetensors"),
+        o.err());
+  }
 }
