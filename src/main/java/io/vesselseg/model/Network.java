@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 import static org.bytedeco.pytorch.global.torch.set_autocast_dtype;
 import static org.bytedeco.pytorch.global.torch.set_autocast_enabled;
 
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
@@ -18,7 +19,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * A U-Net on a device, with its input normalisation and forward precision: the one object the rest of the
  * program uses to run the model. Inputs cross the boundary as Java arrays of raw RGB in [0,1], planar
  * [N,3,H,W]; normalisation happens on the device. Every tensor of a call is made inside one PointerScope
- * and freed when the call returns; the module itself lives until {@link #close()}.
+ * and freed when the call returns; the module itself lives until {@link #close()}. Predictions can run on a
+ * BatchNorm-folded copy of the weights ({@link #fuseForInference()}, or {@code -Dvesselseg.fuseBn=true}).
  */
 public final class Network implements AutoCloseable {
 
@@ -27,7 +29,9 @@ public final class Network implements AutoCloseable {
   private final Device nativeDevice;
   private final Precision precision;
   private final boolean channelsLast;
+  private final boolean fuseRequested;
   private Normalization normalization;
+  private FoldedUNet folded;
 
   private Network(UNet net, ComputeDevice device, Precision precision, Normalization normalization) {
     this.net = net;
@@ -36,6 +40,7 @@ public final class Network implements AutoCloseable {
     this.precision = precision;
     this.normalization = normalization;
     this.channelsLast = !"false".equals(System.getProperty("vesselseg.channelsLast"));
+    this.fuseRequested = Boolean.getBoolean("vesselseg.fuseBn");
     net.to(nativeDevice, false);
   }
 
@@ -97,19 +102,51 @@ public final class Network implements AutoCloseable {
     return channelsLast ? x.contiguous(MemoryFormat.ChannelsLast) : x.contiguous();
   }
 
-  /** Logits in fp32; the forward runs under bf16 autocast when so configured. Scope-owned. */
+  /**
+   * Logits in fp32 from the trainable module (what training uses); the forward runs under bf16 autocast when
+   * so configured. Scope-owned.
+   */
   Tensor logits(Tensor x) {
+    return logits(x, net::forward);
+  }
+
+  private Tensor logits(Tensor x, UnaryOperator<Tensor> forward) {
     if (precision == Precision.BF16) {
       set_autocast_dtype(device.type(), ScalarType.BFloat16);
       set_autocast_enabled(device.type(), true);
       try {
-        return net.forward(x).to(ScalarType.Float);
+        return forward.apply(x).to(ScalarType.Float);
       } finally {
         set_autocast_enabled(device.type(), false);
         clear_cache();
       }
     }
-    return net.forward(x);
+    return forward.apply(x);
+  }
+
+  /**
+   * Makes {@link #predict} use a copy of the current weights with every BatchNorm folded into the preceding
+   * convolution (eval-mode statistics; the same probabilities within float rounding, fewer kernels). The
+   * copy is a snapshot: a training step drops it, and the next prediction uses the module again (or folds
+   * anew when the {@code vesselseg.fuseBn} system property is true, which makes every Network fold lazily).
+   */
+  public void fuseForInference() {
+    dropFused();
+    net.eval();
+    folded = new FoldedUNet(net);
+  }
+
+  /** True while predictions run on the BatchNorm-folded copy. */
+  public boolean fused() {
+    return folded != null;
+  }
+
+  /** Returns {@link #predict} to the module itself and frees the folded copy. */
+  public void dropFused() {
+    if (folded != null) {
+      folded.close();
+      folded = null;
+    }
   }
 
   /**
@@ -118,14 +155,18 @@ public final class Network implements AutoCloseable {
    */
   public float[] predict(float[] rgb, int n, int h, int w, boolean flipTta) {
     net.eval();
+    if (fuseRequested && folded == null) {
+      fuseForInference();
+    }
+    UnaryOperator<Tensor> f = folded != null ? folded::forward : net::forward;
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
-      Tensor p = logits(x).sigmoid();
+      Tensor p = logits(x, f).sigmoid();
       if (flipTta) {
-        p = p.add(logits(x.flip(3)).sigmoid().flip(3));
-        p = p.add(logits(x.flip(2)).sigmoid().flip(2));
-        p = p.add(logits(x.flip(2, 3)).sigmoid().flip(2, 3));
+        p = p.add(logits(x.flip(3), f).sigmoid().flip(3));
+        p = p.add(logits(x.flip(2), f).sigmoid().flip(2));
+        p = p.add(logits(x.flip(2, 3), f).sigmoid().flip(2, 3));
         p = p.div(new org.bytedeco.pytorch.Scalar(4.0));
       }
       return toArray(p);
@@ -142,6 +183,7 @@ public final class Network implements AutoCloseable {
 
   @Override
   public void close() {
+    dropFused();
     net.close();
     nativeDevice.close();
   }

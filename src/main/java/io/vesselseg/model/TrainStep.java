@@ -39,6 +39,7 @@ public final class TrainStep implements AutoCloseable {
    */
   public float step(float[] x, float[] y, int b, int p, double lr) {
     Network net = network;
+    net.dropFused();
     net.module().train(true);
     var groups = optimizer.param_groups();
     for (long i = 0; i < groups.size(); i++) {

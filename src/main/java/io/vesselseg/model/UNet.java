@@ -8,6 +8,7 @@ import static org.bytedeco.pytorch.global.torch.replication_pad2d;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
@@ -84,15 +85,23 @@ public final class UNet extends Module {
     return o;
   }
 
+  /** The shape this U-Net was built with. */
   public Architecture architecture() {
     return arch;
   }
 
   /** Logits [N,1,H,W] for input [N,3,H,W]; pads to a multiple of 2^depth and crops back. */
   public Tensor forward(Tensor x) {
+    return padded(x, arch.multiple(), this::forwardAligned);
+  }
+
+  /**
+   * Runs {@code body} on {@code x} reflect-padded (replicate-padded when too small to reflect) to a multiple
+   * of {@code m} per side, left/top getting the smaller half, and crops its output back to x's size.
+   */
+  static Tensor padded(Tensor x, int m, UnaryOperator<Tensor> body) {
     long h = x.size(2);
     long w = x.size(3);
-    int m = arch.multiple();
     long ph = (m - h % m) % m;
     long pw = (m - w % m) % m;
     Tensor in = x;
@@ -101,11 +110,31 @@ public final class UNet extends Module {
       boolean reflectable = pad[1] < w && pad[0] < w && pad[3] < h && pad[2] < h;
       in = reflectable ? reflection_pad2d(x, pad) : replication_pad2d(x, pad);
     }
-    Tensor y = forwardAligned(in);
+    Tensor y = body.apply(in);
     if (ph > 0 || pw > 0) {
       y = y.narrow(2, ph / 2, h).narrow(3, pw / 2, w);
     }
     return y;
+  }
+
+  List<Block> encoders() {
+    return encoders;
+  }
+
+  Block bottleneck() {
+    return bottleneck;
+  }
+
+  List<ConvTranspose2dImpl> ups() {
+    return ups;
+  }
+
+  List<Block> decoders() {
+    return decoders;
+  }
+
+  Conv2dImpl head() {
+    return head;
   }
 
   private Tensor forwardAligned(Tensor x) {

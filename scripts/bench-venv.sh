@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Creates .venv-bench/: the Python environment of the PyTorch peer that `vesselseg bench speed` measures
+# against (scripts/torch_peer.py). torch 2.10.0 is the libtorch version the Bytedeco presets wrap, so both
+# sides run the same kernels. The PyPI wheel pulls NVIDIA CUDA packages (several GB): expected; the peer
+# only uses the CPU. Idempotent: an existing environment with the right torch is left as it is.
+#
+#   bash scripts/bench-venv.sh            # create or complete .venv-bench/
+#   TORCH_VERSION=2.9.1 bash scripts/bench-venv.sh   # another torch, when 2.10.0 will not install
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv-bench
+TORCH_VERSION="${TORCH_VERSION:-2.10.0}"
+PY="${PYTHON:-python3}"
+
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - "$TORCH_VERSION" <<'PYEOF' 2>/dev/null
+import sys, torch, safetensors, numpy
+sys.exit(0 if torch.__version__.split("+")[0] == sys.argv[1] else 1)
+PYEOF
+then
+  echo "$VENV is ready: $("$VENV/bin/python" -c 'import torch; print("torch", torch.__version__)')"
+  exit 0
+fi
+
+start=$(date +%s)
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet "torch==$TORCH_VERSION" safetensors numpy
+end=$(date +%s)
+size=$(du -sh "$VENV" | cut -f1)
+echo "$VENV ready in $((end - start)) s, $size: $("$VENV/bin/python" -c 'import torch; print("torch", torch.__version__)')"

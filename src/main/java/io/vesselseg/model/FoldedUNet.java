@@ -1,0 +1,122 @@
+package io.vesselseg.model;
+
+import static org.bytedeco.pytorch.global.torch.cat;
+import static org.bytedeco.pytorch.global.torch.conv2d;
+import static org.bytedeco.pytorch.global.torch.max_pool2d;
+import static org.bytedeco.pytorch.global.torch.relu_;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.ConvTranspose2dImpl;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * An inference-only copy of a {@link UNet} in eval mode with every BatchNorm folded into the convolution
+ * before it: {@code conv(x, W·γ/σ) + (β − μ·γ/σ)} with {@code σ = sqrt(running_var + eps)}, so each block is
+ * two biased convolutions and two in-place ReLUs. The transposed convolutions and the head are the U-Net's
+ * own modules (no BN follows them). The folded weights are fp32 tensors on the U-Net's device, taken at
+ * construction (a snapshot: later training does not reach them), owned by this object and freed by
+ * {@link #close()}. {@link #forward} takes and returns the same tensors as {@link UNet#forward}.
+ */
+final class FoldedUNet implements AutoCloseable {
+
+  /** One conv-BN pair folded to a biased convolution. */
+  private record FoldedConv(Tensor weight, Tensor bias, TensorOptional biasOpt) {}
+
+  private static final long[] ONE = {1, 1};
+  private static final long[] PAD1 = {1, 1};
+
+  private final UNet source;
+  private final List<FoldedConv[]> encoders = new ArrayList<>();
+  private final FoldedConv[] bottleneck;
+  private final List<FoldedConv[]> decoders = new ArrayList<>();
+  private final List<ConvTranspose2dImpl> ups;
+  private final Conv2dImpl head;
+  private final List<Tensor> owned = new ArrayList<>();
+
+  FoldedUNet(UNet net) {
+    this.source = net;
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      for (UNet.Block b : net.encoders()) {
+        encoders.add(fold(b));
+      }
+      bottleneck = fold(net.bottleneck());
+      for (UNet.Block b : net.decoders()) {
+        decoders.add(fold(b));
+      }
+    }
+    this.ups = net.ups();
+    this.head = net.head();
+  }
+
+  private FoldedConv[] fold(UNet.Block b) {
+    return new FoldedConv[] {fold(b.c1, b.b1), fold(b.c2, b.b2)};
+  }
+
+  private FoldedConv fold(Conv2dImpl conv, BatchNorm2dImpl bn) {
+    double eps = bn.options().eps().get();
+    Tensor scale = bn.weight().div(bn.running_var().add(new org.bytedeco.pytorch.Scalar(eps)).sqrt());
+    Tensor w = conv.weight().mul(scale.view(-1, 1, 1, 1)).contiguous();
+    Tensor bias = bn.bias().sub(bn.running_mean().mul(scale)).contiguous();
+    TensorOptional opt = new TensorOptional(bias);
+    // one more reference each, so closing the scope leaves them alive; close() releases it
+    w.retainReference();
+    bias.retainReference();
+    opt.retainReference();
+    owned.add(w);
+    owned.add(bias);
+    return new FoldedConv(w, bias, opt);
+  }
+
+  /** Logits [N,1,H,W] for normalised input [N,3,H,W]; call inside a PointerScope (outputs are scope-owned). */
+  Tensor forward(Tensor x) {
+    return UNet.padded(x, source.architecture().multiple(), this::forwardAligned);
+  }
+
+  private Tensor forwardAligned(Tensor x) {
+    List<Tensor> skips = new ArrayList<>();
+    Tensor y = x;
+    for (FoldedConv[] enc : encoders) {
+      y = block(enc, y);
+      skips.add(y);
+      y = max_pool2d(y, 2, 2);
+    }
+    y = block(bottleneck, y);
+    for (int i = 0; i < ups.size(); i++) {
+      Tensor skip = skips.get(skips.size() - 1 - i);
+      y = ups.get(i).forward(y);
+      y = block(decoders.get(i), cat(new TensorVector(skip, y), 1));
+    }
+    return head.forward(y);
+  }
+
+  private static Tensor block(FoldedConv[] b, Tensor x) {
+    Tensor y = relu_(conv2d(x, b[0].weight(), b[0].biasOpt(), ONE, PAD1, ONE, 1));
+    return relu_(conv2d(y, b[1].weight(), b[1].biasOpt(), ONE, PAD1, ONE, 1));
+  }
+
+  @Override
+  public void close() {
+    for (FoldedConv[] b : encoders) {
+      closeAll(b);
+    }
+    closeAll(bottleneck);
+    for (FoldedConv[] b : decoders) {
+      closeAll(b);
+    }
+    owned.forEach(Tensor::close);
+    owned.clear();
+  }
+
+  private static void closeAll(FoldedConv[] b) {
+    for (FoldedConv c : b) {
+      c.biasOpt().close();
+    }
+  }
+}
