@@ -56,8 +56,11 @@ final class ChildProcess {
     }
   }
 
-  /** A child JVM running {@code mainClass} on this process's class path. */
-  static List<String> java(Class<?> mainClass, List<String> args) {
+  /**
+   * A child JVM running {@code mainClass} on this process's class path; {@code clWeights} stores the conv
+   * weights channels-last there ({@code -Dvesselseg.channelsLastWeights=true}).
+   */
+  static List<String> java(Class<?> mainClass, boolean clWeights, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");
@@ -69,6 +72,7 @@ final class ChildProcess {
         cmd.add("-D" + prop + "=" + v);
       }
     }
+    cmd.add("-Dvesselseg.channelsLastWeights=" + clWeights);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass.getName());

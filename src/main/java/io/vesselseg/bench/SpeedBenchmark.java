@@ -44,10 +44,15 @@ public final class SpeedBenchmark {
   }
 
   /** One measured configuration: which side, what it measures, and how. */
-  record Config(String side, String mode, String precision, boolean channelsLast, boolean fused) {
+  record Config(String side, String mode, String precision, boolean channelsLast, boolean fused,
+      boolean clWeights) {
+    Config(String side, String mode, String precision, boolean channelsLast, boolean fused) {
+      this(side, mode, precision, channelsLast, fused, false);
+    }
+
     String name() {
       return mode + "_" + precision + (channelsLast && side.equals("torch") ? "_cl" : "")
-          + (fused ? "_fused" : "");
+          + (clWeights ? "_clw" : "") + (fused ? "_fused" : "");
     }
   }
 
@@ -138,6 +143,9 @@ public final class SpeedBenchmark {
     }
     c.add(new Config("vesselseg", "infer", "fp32", true, false));
     c.add(new Config("vesselseg", "infer", "fp32", true, true));
+    c.add(new Config("vesselseg", "train", "fp32", true, false, true));
+    c.add(new Config("vesselseg", "infer", "fp32", true, false, true));
+    c.add(new Config("vesselseg", "infer", "fp32", true, true, true));
     if (oursBf16) {
       c.add(new Config("vesselseg", "infer", "bf16", true, false));
     }
@@ -167,9 +175,9 @@ public final class SpeedBenchmark {
     String maxSeconds = Double.toString(n[3]);
     JsonNode j;
     if (c.side().equals("vesselseg")) {
-      List<String> cmd = ChildProcess.java(SpeedWorker.class, List.of(c.mode(), model.toString(),
-          Integer.toString(threads), c.precision(), Boolean.toString(c.fused()), warmup, steps, repeats,
-          maxSeconds, Integer.toString(HEIGHT), Integer.toString(WIDTH)));
+      List<String> cmd = ChildProcess.java(SpeedWorker.class, c.clWeights(), List.of(c.mode(),
+          model.toString(), Integer.toString(threads), c.precision(), Boolean.toString(c.fused()), warmup,
+          steps, repeats, maxSeconds, Integer.toString(HEIGHT), Integer.toString(WIDTH)));
       j = ChildProcess.runJson(cmd, threads, "vesselseg " + c.name() + " worker");
     } else {
       List<String> args = new ArrayList<>(List.of(c.mode(), "--model", model.toString(), "--precision",

@@ -68,6 +68,7 @@ public final class SpeedWorker {
     out.put("precision", precision.label());
     out.put("fused", fused);
     out.put("channels_last", !"false".equals(System.getProperty("vesselseg.channelsLast")));
+    out.put("channels_last_weights", Boolean.getBoolean("vesselseg.channelsLastWeights"));
     out.put("threads", threads);
     out.put("peak_rss_mib", peakRssMiB());
     out.put("wall_seconds", (System.nanoTime() - t0) / 1e9);

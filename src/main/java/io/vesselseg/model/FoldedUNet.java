@@ -20,7 +20,8 @@ import org.bytedeco.pytorch.TensorVector;
  * An inference-only copy of a {@link UNet} in eval mode with every BatchNorm folded into the convolution
  * before it: {@code conv(x, W·γ/σ) + (β − μ·γ/σ)} with {@code σ = sqrt(running_var + eps)}, so each block is
  * two biased convolutions and two in-place ReLUs. The transposed convolutions and the head are the U-Net's
- * own modules (no BN follows them). The folded weights are fp32 tensors on the U-Net's device, taken at
+ * own modules (no BN follows them). Folded weights keep the memory format (row-major or channels-last) of the
+ * convolution weights they come from. The folded weights are fp32 tensors on the U-Net's device, taken at
  * construction (a snapshot: later training does not reach them), owned by this object and freed by
  * {@link #close()}. {@link #forward} takes and returns the same tensors as {@link UNet#forward}.
  */
@@ -62,7 +63,8 @@ final class FoldedUNet implements AutoCloseable {
   private FoldedConv fold(Conv2dImpl conv, BatchNorm2dImpl bn) {
     double eps = bn.options().eps().get();
     Tensor scale = bn.weight().div(bn.running_var().add(new org.bytedeco.pytorch.Scalar(eps)).sqrt());
-    Tensor w = conv.weight().mul(scale.view(-1, 1, 1, 1)).contiguous();
+    Tensor w = conv.weight().mul(scale.view(-1, 1, 1, 1))
+        .contiguous(conv.weight().suggest_memory_format());
     Tensor bias = bn.bias().sub(bn.running_mean().mul(scale)).contiguous();
     TensorOptional opt = new TensorOptional(bias);
     // one more reference each, so closing the scope leaves them alive; close() releases it
@@ -74,7 +76,7 @@ final class FoldedUNet implements AutoCloseable {
     return new FoldedConv(w, bias, opt);
   }
 
-  /** Logits [N,1,H,W] for normalised input [N,3,H,W]; call inside a PointerScope (outputs are scope-owned). */
+  /** Logits [N,1,H,W] for normalised input [N,3,H,W]; call inside a PointerScope (outputs are its own). */
   Tensor forward(Tensor x) {
     return UNet.padded(x, source.architecture().multiple(), this::forwardAligned);
   }

@@ -11,6 +11,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -42,6 +43,9 @@ public final class Network implements AutoCloseable {
     this.channelsLast = !"false".equals(System.getProperty("vesselseg.channelsLast"));
     this.fuseRequested = Boolean.getBoolean("vesselseg.fuseBn");
     net.to(nativeDevice, false);
+    if (Boolean.getBoolean("vesselseg.channelsLastWeights")) {
+      weightsChannelsLast();
+    }
   }
 
   /** A freshly initialised U-Net; {@code seed} fixes libtorch's RNG, hence the initial weights. */
@@ -69,6 +73,23 @@ public final class Network implements AutoCloseable {
 
   public void setNormalization(Normalization n) {
     this.normalization = n;
+  }
+
+  /**
+   * Stores every 4-D parameter (conv and transposed-conv weights) channels-last, as PyTorch's
+   * {@code model.to(memory_format=torch.channels_last)} does; loading copies into that layout and model files
+   * stay row-major. Enabled by {@code -Dvesselseg.channelsLastWeights=true} (a fast path under measurement).
+   */
+  private void weightsChannelsLast() {
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      var params = net.parameters();
+      for (long i = 0; i < params.size(); i++) {
+        Tensor p = params.get(i);
+        if (p.dim() == 4) {
+          p.set_data(p.contiguous(MemoryFormat.ChannelsLast));
+        }
+      }
+    }
   }
 
   /** Number of trainable parameters. */

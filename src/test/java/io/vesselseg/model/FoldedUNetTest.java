@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** BatchNorm folding for inference gives the module's own probabilities. */
 class FoldedUNetTest {
@@ -49,7 +52,7 @@ class FoldedUNetTest {
     Normalization norm = new Normalization(new float[] {0.5f, 0.27f, 0.16f}, new float[] {0.34f, 0.18f, 0.1f});
     try (Network net = Network.create(Architecture.defaults(), ComputeDevice.CPU, Precision.FP32, norm, 5)) {
       train(net, 3);
-      for (int[] hw : new int[][] {{65, 67}, {96, 128}}) {
+      for (int[] hw : new int[][] {{65, 67}, {48, 64}}) {
         int h = hw[0];
         int w = hw[1];
         float[] x = random(3 * h * w, 13);
@@ -83,6 +86,35 @@ class FoldedUNetTest {
       net.fuseForInference();
       double d = maxAbsDiff(plain, net.predict(x, 1, 40, 40, false));
       assertTrue(d < 1e-4, "refolded after training: max |diff| " + d);
+    }
+  }
+
+  @Test
+  void channelsLastWeightsGiveTheSameProbabilitiesAndStillTrain(@TempDir Path tmp) {
+    Path file = tmp.resolve("m.safetensors");
+    int h = 48;
+    int w = 52;
+    float[] x = random(3 * h * w, 15);
+    float[] reference;
+    try (Network net = Network.create(new Architecture(3, 8), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 7)) {
+      train(net, 2);
+      Checkpoint.save(file, net, 0.5f, Map.of(), null);
+      reference = net.predict(x, 1, h, w, false);
+    }
+    System.setProperty("vesselseg.channelsLastWeights", "true");
+    try (Network net = Checkpoint.load(file, ComputeDevice.CPU, Precision.FP32).network()) {
+      double d = maxAbsDiff(reference, net.predict(x, 1, h, w, false));
+      assertTrue(d < 1e-4, "channels-last weights: max |diff| " + d);
+      net.fuseForInference();
+      double f = maxAbsDiff(reference, net.predict(x, 1, h, w, false));
+      assertTrue(f < 1e-4, "channels-last weights, folded: max |diff| " + f);
+      train(net, 1);
+      for (float v : net.predict(x, 1, h, w, false)) {
+        assertTrue(v >= 0 && v <= 1, "probability after a channels-last training step: " + v);
+      }
+    } finally {
+      System.clearProperty("vesselseg.channelsLastWeights");
     }
   }
 }
