@@ -3,12 +3,15 @@ package io.vesselseg.cli;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
+import io.vesselseg.track.MlflowListener;
 import io.vesselseg.train.ConsoleProgress;
 import io.vesselseg.train.TrainConfig;
+import io.vesselseg.train.TrainListener;
 import io.vesselseg.train.TrainSummary;
 import io.vesselseg.train.TrainingRun;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,6 +76,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
   boolean resume;
 
+  @Option(names = "--mlflow", paramLabel = "URI",
+      description = "MLflow tracking server (http://host:port) to log to (default: $MLFLOW_TRACKING_URI, if set)")
+  String mlflow;
+
+  @Option(names = "--experiment", defaultValue = MlflowListener.DEFAULT_EXPERIMENT,
+      description = "MLflow experiment name (default: ${DEFAULT-VALUE})")
+  String experiment;
+
+  @Option(names = "--register-as", paramLabel = "NAME", description = "register best.safetensors as this MLflow model")
+  String registerAs;
+
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
@@ -83,8 +97,14 @@ final class TrainCommand implements Callable<Integer> {
         weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed, validationImages,
         new Architecture(depth, baseChannels), threads, resume);
     var images = dataOptions.load("training");
-    TrainSummary s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
-        List.of());
+    Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
+    TrainSummary s;
+    try {
+      s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
+          tracking.<List<TrainListener>>map(List::of).orElse(List.of()));
+    } finally {
+      tracking.ifPresent(MlflowListener::close);
+    }
     System.out.println("model: " + cfg.out().resolve("best.safetensors"));
     return s.epochs() > 0 ? Main.OK : Main.FAILURE;
   }
