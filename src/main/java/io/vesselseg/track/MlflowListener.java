@@ -66,11 +66,12 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
 
   /**
    * The listener for the CLI options: the tracking URI is {@code uri}, else {@code MLFLOW_TRACKING_URI};
-   * empty when neither is set, or (with a warning) when it is not an http(s) server. {@code MLFLOW_RUN_ID},
-   * when set, names the run to log into.
+   * empty when neither is set, or (with a warning) when it is not an http(s) server. {@code MLFLOW_RUN_ID}
+   * (set by {@code mlflow run}) names the run to log into, when the URI is that of {@code MLFLOW_TRACKING_URI}.
    */
   public static Optional<MlflowListener> fromOptions(String uri, String experiment, String registerAs) {
-    String u = uri != null && !uri.isBlank() ? uri : System.getenv("MLFLOW_TRACKING_URI");
+    String env = System.getenv("MLFLOW_TRACKING_URI");
+    String u = uri != null && !uri.isBlank() ? uri : env;
     if (u == null || u.isBlank()) {
       if (registerAs != null) {
         LOG.warn("--register-as {} ignored: no --mlflow URI and no MLFLOW_TRACKING_URI", registerAs);
@@ -79,7 +80,7 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
     }
     try {
       return Optional.of(new MlflowListener(new MlflowTracker(u, CONNECT_TIMEOUT), experiment, registerAs,
-          System.getenv("MLFLOW_RUN_ID")));
+          u.equals(env) ? System.getenv("MLFLOW_RUN_ID") : null));
     } catch (IllegalArgumentException e) {
       LOG.warn("MLflow tracking disabled: {} (only tracking servers are supported)", e.getMessage());
       return Optional.empty();
