@@ -7,6 +7,7 @@ import io.vesselseg.data.Sample;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,6 +36,7 @@ final class DataOptions {
             + "' for the full list)");
       }
     }
+    LoggerFactory.getLogger(DataOptions.class).info("{} (using {})", Datasets.describe(data, format), split);
     return Datasets.load(data, split, format);
   }
 }
