@@ -44,7 +44,7 @@ class KillResumeTest {
     Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("child.log").toFile()).start();
     Path csv = killed.resolve("metrics.csv");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
     while (System.nanoTime() < deadline && child.isAlive()
         && !(Files.exists(csv) && Files.readAllLines(csv).size() >= 2)) {
       Thread.sleep(50);
