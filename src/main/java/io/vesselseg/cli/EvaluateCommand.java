@@ -7,7 +7,6 @@ import io.vesselseg.infer.ModelEvaluation;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
-import io.vesselseg.model.Precision;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,10 +18,6 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Score a model inside the FOV against the 1st observer (pooled and per-image mean).")
 final class EvaluateCommand implements Callable<Integer> {
-
-  @Option(names = "--model",
-      description = "run directory or .safetensors model file (default: the model shipped in the jar)")
-  String model;
 
   @picocli.CommandLine.Mixin
   DataOptions dataOptions;
@@ -36,9 +31,6 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--human", description = "also score the 2nd observer (the human reference)")
   boolean human;
 
-  @Option(names = "--tta", description = "average flipped predictions (slower, usually a little better)")
-  boolean tta;
-
   @Option(names = "--rescale", defaultValue = "auto",
       description = "auto: resample photographs so their FOV diameter matches the training set's (for "
           + "other datasets), none: use them as they are")
@@ -47,23 +39,17 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--per-image", description = "print the per-image table too")
   boolean perImage;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-  String device;
-
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (autocast)")
-  String precision;
-
-  @Option(names = "--verbose", description = "stack traces on errors")
-  boolean verbose;
+  @picocli.CommandLine.Mixin
+  ModelOptions modelOptions;
 
   @Override
   public Integer call() {
     var samples = dataOptions.load(split);
-    Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
+    Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       float threshold = loaded.meta().threshold();
       double diameter = Models.fovDiameter(loaded, rescale);
-      var result = ModelEvaluation.run(new Predictor(net, tta), samples, threshold, human, diameter,
+      var result = ModelEvaluation.run(new Predictor(net, modelOptions.tta), samples, threshold, human, diameter,
           id -> { });
       System.out.println(result.model().toTable());
       if (perImage) {
@@ -74,11 +60,11 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       if (json != null) {
         Map<String, Object> doc = new LinkedHashMap<>(result.model().toJson());
-        doc.put("model", Models.describe(model));
+        doc.put("model", Models.describe(modelOptions.model));
         doc.put("data", dataOptions.data);
         doc.put("split", split);
-        doc.put("tta", tta);
-        doc.put("precision", precision);
+        doc.put("tta", modelOptions.tta);
+        doc.put("precision", modelOptions.precision);
         if (result.human() != null) {
           doc.put("human", result.human().toJson());
         }

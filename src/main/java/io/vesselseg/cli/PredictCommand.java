@@ -4,7 +4,6 @@ import io.vesselseg.infer.ImagePrediction;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
-import io.vesselseg.model.Precision;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -16,18 +15,11 @@ import picocli.CommandLine.Option;
     description = "Write <name>_prob.png and <name>_mask.png for each photograph (TIFF, PNG, JPEG, ...).")
 final class PredictCommand implements Callable<Integer> {
 
-  @Option(names = "--model",
-      description = "run directory or .safetensors model file (default: the model shipped in the jar)")
-  String model;
-
   @Option(names = "--input", required = true, description = "an image file or a folder of images")
   Path input;
 
   @Option(names = "--output", required = true, description = "folder for the PNG outputs")
   Path output;
-
-  @Option(names = "--tta", description = "average flipped predictions")
-  boolean tta;
 
   @Option(names = "--rescale", defaultValue = "auto",
       description = "auto: resample to the training set's FOV diameter; none: use the photograph as is")
@@ -39,14 +31,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--threshold", description = "override the model's threshold (0..1)")
   Float threshold;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-  String device;
-
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (autocast)")
-  String precision;
-
-  @Option(names = "--verbose", description = "stack traces on errors")
-  boolean verbose;
+  @picocli.CommandLine.Mixin
+  ModelOptions modelOptions;
 
   @Override
   public Integer call() {
@@ -54,10 +40,10 @@ final class PredictCommand implements Callable<Integer> {
     if (threshold != null && !(threshold > 0 && threshold < 1)) {
       throw new io.vesselseg.VesselsegException.Usage("--threshold " + threshold + " must be in (0, 1)");
     }
-    Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
+    Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       float t = threshold != null ? threshold : loaded.meta().threshold();
-      ImagePrediction.predictAll(files, output, new Predictor(net, tta), t, overlay, Models.fovDiameter(loaded, rescale), w ->
+      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta), t, overlay, Models.fovDiameter(loaded, rescale), w ->
           System.out.println(String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
               w.input().getFileName(), w.probability(), w.mask().getFileName(), 100 * w.vesselFraction(),
               w.seconds())));

@@ -4,7 +4,6 @@ import io.vesselseg.infer.ImagePrediction;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
-import io.vesselseg.model.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,21 +25,12 @@ final class SegmentCommand implements Callable<Integer> {
   @Option(names = "--output", defaultValue = ".", description = "folder for the PNGs (default: current)")
   Path output;
 
-  @Option(names = "--model", description = "run directory or .safetensors file (default: built-in model)")
-  String model;
-
-  @Option(names = "--tta", description = "average flipped predictions")
-  boolean tta;
-
   @Option(names = "--rescale", defaultValue = "auto",
       description = "auto: resample to the training set's FOV diameter; none: use the photograph as is")
   String rescale;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-  String device;
-
-  @Option(names = "--verbose", description = "stack traces on errors")
-  boolean verbose;
+  @picocli.CommandLine.Mixin
+  ModelOptions modelOptions;
 
   @Override
   public Integer call() {
@@ -48,11 +38,12 @@ final class SegmentCommand implements Callable<Integer> {
     for (Path p : images) {
       files.addAll(ImagePrediction.inputs(p));
     }
-    Checkpoint.Loaded loaded = Models.load(model, device, Precision.FP32);
+    Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
-      System.out.println("model: " + Models.describe(model) + ", threshold "
+      System.out.println("model: " + Models.describe(modelOptions.model) + ", threshold "
           + loaded.meta().threshold());
-      ImagePrediction.predictAll(files, output, new Predictor(net, tta), loaded.meta().threshold(), true,
+      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta), loaded.meta().threshold(),
+          true,
           Models.fovDiameter(loaded, rescale), w -> System.out.println(String.format(Locale.ROOT,
               "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(),
               w.probability(), w.mask().getFileName(), w.overlay().getFileName(),
