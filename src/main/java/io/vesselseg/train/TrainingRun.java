@@ -14,6 +14,7 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Engine;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
+import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.TrainStep;
 import io.vesselseg.track.RunArtifacts;
 import io.vesselseg.track.RunDirectory;
@@ -102,11 +103,10 @@ public final class TrainingRun {
     TrainConfig cfg = requested;
     ComputeDevice device = ComputeDevice.resolve(requested.device());
     if (requested.resume()) {
-      resumed = Checkpoint.load(run.last(), device, requested.precision());
-      cfg = TrainConfig.fromMap(parse(resumed.meta().metadata().get("config")), requested.out(),
+      SafeTensors.Contents last = SafeTensors.read(run.last());
+      cfg = TrainConfig.fromMap(parse(last.metadata().get("config")), requested.out(),
           requested.device(), true);
-      resumed.network().close();
-      resumed = Checkpoint.load(run.last(), device, cfg.precision());
+      resumed = Checkpoint.load(last, run.last().toString(), device, cfg.precision());
     }
     int threads = Engine.threads(cfg.threads());
     List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.seed());
