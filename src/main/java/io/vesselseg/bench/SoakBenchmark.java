@@ -39,7 +39,7 @@ public final class SoakBenchmark {
     int p = 64;
     float[] x = new float[b * 3 * p * p];
     float[] y = new float[b * p * p];
-    PatchSampler sampler = new PatchSampler(images, p, PatchSampler.Augmentation.defaults());
+    PatchSampler sampler = new PatchSampler(images, p, PatchSampler.Augmentation.basic());
     Random rng = new Random(1);
     int warmup = Math.max(1, steps / 10);
     List<RssSample> trace = new ArrayList<>();

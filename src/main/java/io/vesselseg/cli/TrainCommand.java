@@ -73,6 +73,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (0: one per core)")
   int threads;
 
+  @Option(names = "--augment", defaultValue = TrainConfig.DEFAULT_AUGMENT,
+      description = "patch augmentation: basic (flips, quarter turns, colour jitter), strong (+ any angle, "
+          + "±10% scale) or none")
+  String augment;
+
   @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
   boolean resume;
 
@@ -95,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr,
         weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed, validationImages,
-        new Architecture(depth, baseChannels), threads, resume);
+        new Architecture(depth, baseChannels), threads, augment, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

@@ -5,20 +5,53 @@ import java.util.Random;
 
 /**
  * Draws random square training patches with augmentation into caller-owned batch arrays. A patch is centred
- * on a random FOV pixel of a random image, then rotated by a multiple of 90°, flipped, and jittered in
- * brightness, contrast and gamma. Deterministic for a given {@link Random} sequence. Not thread-safe: one
- * sampler per producing thread.
+ * on a random FOV pixel of a random image, then rotated (by a multiple of 90°, or by any angle with bilinear
+ * resampling and an optional scale jitter), flipped, and jittered in brightness, contrast and gamma.
+ * Deterministic for a given {@link Random} sequence. Not thread-safe: one sampler per producing thread.
  */
 public final class PatchSampler {
 
-  /** Augmentation strengths; zero turns a jitter off. */
-  public record Augmentation(boolean flips, boolean rot90, float brightness, float contrast, float gamma) {
-    public static Augmentation defaults() {
-      return new Augmentation(true, true, 0.08f, 0.15f, 0.2f);
+  /**
+   * Augmentation strengths; zero turns a jitter off. {@code anyAngle} rotates by a uniform angle and
+   * {@code scale} zooms by a factor in [1/(1+scale), 1+scale] (log-uniform), both resampled bilinearly
+   * (labels too, so they become soft at vessel borders); either replaces the exact {@code rot90} path.
+   */
+  public record Augmentation(boolean flips, boolean rot90, boolean anyAngle, float scale, float brightness,
+      float contrast, float gamma) {
+
+    /** The names {@link #named} accepts, as the CLI lists them. */
+    public static final String NAMES = "basic, strong, none";
+
+    /** Flips, quarter turns, brightness/contrast/gamma jitter: the recipe of the design notes. */
+    public static Augmentation basic() {
+      return new Augmentation(true, true, false, 0, 0.08f, 0.15f, 0.2f);
+    }
+
+    /** {@link #basic} with rotation by any angle and a ±10% scale jitter. */
+    public static Augmentation strong() {
+      return new Augmentation(true, true, true, 0.1f, 0.08f, 0.15f, 0.2f);
     }
 
     public static Augmentation none() {
-      return new Augmentation(false, false, 0, 0, 0);
+      return new Augmentation(false, false, false, 0, 0, 0, 0);
+    }
+
+    public static boolean isName(String name) {
+      return name != null && List.of(NAMES.split(", ")).contains(name);
+    }
+
+    public static Augmentation named(String name) {
+      return switch (name) {
+        case "basic" -> basic();
+        case "strong" -> strong();
+        case "none" -> none();
+        default -> throw new IllegalArgumentException(
+            "unknown augmentation '" + name + "' (expected one of: " + NAMES + ")");
+      };
+    }
+
+    boolean resamples() {
+      return anyAngle || scale > 0;
     }
   }
 
@@ -76,12 +109,86 @@ public final class PatchSampler {
       int centre = fov[r.nextInt(fov.length)];
       int x0 = clampOrigin(centre % s.width() - patch / 2, s.width());
       int y0 = clampOrigin(centre / s.width() - patch / 2, s.height());
+      if (aug.resamples()) {
+        double angle = aug.anyAngle() ? 2 * Math.PI * r.nextDouble() : 0;
+        double zoom = aug.scale() > 0 ? Math.exp(Math.log1p(aug.scale()) * (2 * r.nextDouble() - 1)) : 1;
+        boolean flip = aug.flips() && r.nextBoolean();
+        Jitter j = jitter(r);
+        resamplePatch(s, x0 + (patch - 1) / 2.0, y0 + (patch - 1) / 2.0, angle, zoom, flip, j, x, b * 3 * pp,
+            y, b * pp);
+        continue;
+      }
       int rot = aug.rot90() ? r.nextInt(4) : 0;
       boolean flip = aug.flips() && r.nextBoolean();
-      float bright = aug.brightness() * (2 * r.nextFloat() - 1);
-      float contrast = 1 + aug.contrast() * (2 * r.nextFloat() - 1);
-      float gamma = (float) Math.exp(aug.gamma() * (2 * r.nextFloat() - 1));
-      copyPatch(s, x0, y0, rot, flip, bright, contrast, gamma, x, b * 3 * pp, y, b * pp);
+      Jitter j = jitter(r);
+      copyPatch(s, x0, y0, rot, flip, j, x, b * 3 * pp, y, b * pp);
+    }
+  }
+
+  private record Jitter(float bright, float contrast, float gamma) {
+    boolean any() {
+      return bright != 0 || contrast != 1 || gamma != 1;
+    }
+
+    float apply(float v) {
+      return (float) Math.pow(Math.min(1f, Math.max(0f, (v - 0.5f) * contrast + 0.5f + bright)), gamma);
+    }
+  }
+
+  private Jitter jitter(Random r) {
+    float bright = aug.brightness() * (2 * r.nextFloat() - 1);
+    float contrast = 1 + aug.contrast() * (2 * r.nextFloat() - 1);
+    float gamma = (float) Math.exp(aug.gamma() * (2 * r.nextFloat() - 1));
+    return new Jitter(bright, contrast, gamma);
+  }
+
+  /**
+   * Output pixel (i, j) reads the source at the patch centre plus the offset (j-c, i-c), flipped, zoomed
+   * by 1/zoom and rotated by {@code angle}, interpolated bilinearly; pixels outside the photograph are 0.
+   */
+  private void resamplePatch(Sample s, double cx, double cy, double angle, double zoom, boolean flip,
+      Jitter jit, float[] x, int xOff, float[] y, int yOff) {
+    int w = s.width();
+    int h = s.height();
+    int plane = w * h;
+    int pp = patch * patch;
+    float[] rgb = s.rgb();
+    byte[] vessel = s.vessel();
+    double c = (patch - 1) / 2.0;
+    double cos = Math.cos(angle) / zoom;
+    double sin = Math.sin(angle) / zoom;
+    boolean jitter = jit.any();
+    for (int i = 0; i < patch; i++) {
+      for (int j = 0; j < patch; j++) {
+        double u = flip ? c - j : j - c;
+        double v = i - c;
+        double sx = cx + cos * u - sin * v;
+        double sy = cy + sin * u + cos * v;
+        int ix = (int) Math.floor(sx);
+        int iy = (int) Math.floor(sy);
+        float fx = (float) (sx - ix);
+        float fy = (float) (sy - iy);
+        int o = i * patch + j;
+        float w00 = (1 - fx) * (1 - fy);
+        float w01 = fx * (1 - fy);
+        float w10 = (1 - fx) * fy;
+        float w11 = fx * fy;
+        boolean in00 = ix >= 0 && iy >= 0 && ix < w && iy < h;
+        boolean in01 = ix + 1 >= 0 && iy >= 0 && ix + 1 < w && iy < h;
+        boolean in10 = ix >= 0 && iy + 1 >= 0 && ix < w && iy + 1 < h;
+        boolean in11 = ix + 1 >= 0 && iy + 1 >= 0 && ix + 1 < w && iy + 1 < h;
+        int p00 = iy * w + ix;
+        float label = (in00 ? w00 * vessel[p00] : 0) + (in01 ? w01 * vessel[p00 + 1] : 0)
+            + (in10 ? w10 * vessel[p00 + w] : 0) + (in11 ? w11 * vessel[p00 + w + 1] : 0);
+        y[yOff + o] = label;
+        boolean inside = in00 || in01 || in10 || in11;
+        for (int ch = 0; ch < 3; ch++) {
+          int base = ch * plane + p00;
+          float val = (in00 ? w00 * rgb[base] : 0) + (in01 ? w01 * rgb[base + 1] : 0)
+              + (in10 ? w10 * rgb[base + w] : 0) + (in11 ? w11 * rgb[base + w + 1] : 0);
+          x[xOff + ch * pp + o] = jitter && inside ? jit.apply(val) : val;
+        }
+      }
     }
   }
 
@@ -93,15 +200,15 @@ public final class PatchSampler {
     return Math.max(0, Math.min(origin, size - patch));
   }
 
-  private void copyPatch(Sample s, int x0, int y0, int rot, boolean flip, float bright, float contrast,
-      float gamma, float[] x, int xOff, float[] y, int yOff) {
+  private void copyPatch(Sample s, int x0, int y0, int rot, boolean flip, Jitter jit, float[] x, int xOff,
+      float[] y, int yOff) {
     int w = s.width();
     int h = s.height();
     int plane = w * h;
     float[] rgb = s.rgb();
     byte[] vessel = s.vessel();
     int last = patch - 1;
-    boolean jitter = bright != 0 || contrast != 1 || gamma != 1;
+    boolean jitter = jit.any();
     for (int i = 0; i < patch; i++) {
       for (int j = 0; j < patch; j++) {
         // output (i, j) reads source (si, sj) of the un-augmented patch
@@ -129,10 +236,7 @@ public final class PatchSampler {
         int src = sy * w + sx;
         for (int c = 0; c < 3; c++) {
           float v = rgb[c * plane + src];
-          if (jitter) {
-            v = (float) Math.pow(Math.min(1f, Math.max(0f, (v - 0.5f) * contrast + 0.5f + bright)), gamma);
-          }
-          x[xOff + c * patch * patch + o] = v;
+          x[xOff + c * patch * patch + o] = jitter ? jit.apply(v) : v;
         }
         y[yOff + o] = vessel[src];
       }

@@ -1,6 +1,7 @@
 package io.vesselseg.train;
 
 import io.vesselseg.VesselsegException;
+import io.vesselseg.data.PatchSampler;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Precision;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param stepsPerEpoch    optimisation steps between validations
  * @param maxMinutes       wall-clock budget in minutes (0: none)
  * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold
+ * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
  */
 public record TrainConfig(
     String data,
@@ -35,6 +37,7 @@ public record TrainConfig(
     int validationImages,
     Architecture architecture,
     int threads,
+    String augment,
     boolean resume) {
 
   public TrainConfig {
@@ -55,6 +58,8 @@ public record TrainConfig(
     require(warmupSteps >= 0, "warmup-steps", warmupSteps, "must be >= 0");
     require(validationImages >= 1, "validation-images", validationImages, "must be >= 1");
     require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
+    require(PatchSampler.Augmentation.isName(augment), "augment", augment,
+        "must be one of: " + PatchSampler.Augmentation.NAMES);
   }
 
   private static void require(boolean ok, String field, Object value, String rule) {
@@ -63,15 +68,18 @@ public record TrainConfig(
     }
   }
 
+  /** The augmentation preset {@code train} uses unless told otherwise. */
+  public static final String DEFAULT_AUGMENT = "basic";
+
   /** The recipe of the design notes (§6): 128² patches, batch 16, AdamW 2e-3, 200-step warm-up, bf16 where the CPU has it. */
   public static TrainConfig defaults(String data, Path out) {
     return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto", Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42,
-        3, Architecture.defaults(), 0, false);
+        3, Architecture.defaults(), 0, DEFAULT_AUGMENT, false);
   }
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, validationImages, architecture, threads, resume);
+        warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -83,7 +91,7 @@ public record TrainConfig(
         Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
         num(m, "validation_images").intValue(),
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
-        num(m, "threads").intValue(), resume);
+        num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"), resume);
   }
 
   private static Number num(Map<String, Object> m, String key) {
@@ -115,6 +123,7 @@ public record TrainConfig(
     m.put("depth", architecture.depth());
     m.put("base_channels", architecture.baseChannels());
     m.put("threads", threads);
+    m.put("augment", augment);
     m.put("resume", resume);
     return m;
   }

@@ -2,6 +2,8 @@ package io.vesselseg.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vesselseg.data.PatchSampler;
 import io.vesselseg.data.Sample;
@@ -30,7 +32,7 @@ class PatchSamplerTest {
   @Test
   void augmentedPatchesKeepImageAndLabelAligned() {
     PatchSampler s = new PatchSampler(List.of(labelledByRed(70, 50)), 32,
-        new PatchSampler.Augmentation(true, true, 0, 0, 0));
+        new PatchSampler.Augmentation(true, true, false, 0, 0, 0, 0));
     int b = 8;
     float[] x = new float[b * 3 * 32 * 32];
     float[] y = new float[b * 32 * 32];
@@ -44,9 +46,43 @@ class PatchSamplerTest {
   }
 
   @Test
+  void anyAngleRotationResamplesImageAndLabelWithTheSameWeights() {
+    int w = 70;
+    int h = 50;
+    Sample src = labelledByRed(w, h);
+    float[] rgb = src.rgb().clone();
+    for (int i = 0; i < w * h; i++) {
+      rgb[i] = src.vessel()[i]; // red == label exactly, so bilinear weights must give red == soft label
+    }
+    Sample s = new Sample("red01", w, h, rgb, src.vessel(), null, src.fov(), false);
+    PatchSampler sampler = new PatchSampler(List.of(s), 32,
+        new PatchSampler.Augmentation(true, false, true, 0.1f, 0, 0, 0));
+    int b = 8;
+    float[] x = new float[b * 3 * 32 * 32];
+    float[] y = new float[b * 32 * 32];
+    sampler.fill(new Random(4), x, y, b);
+    int soft = 0;
+    for (int k = 0; k < b; k++) {
+      for (int i = 0; i < 32 * 32; i++) {
+        float label = y[k * 32 * 32 + i];
+        assertEquals(label, x[k * 3 * 32 * 32 + i], 1e-5, "patch " + k + " pixel " + i);
+        soft += label > 0.01f && label < 0.99f ? 1 : 0;
+      }
+    }
+    assertTrue(soft > b * 32, "off-grid angles interpolate labels (soft borders), found " + soft);
+  }
+
+  @Test
+  void augmentationNamesAreChecked() {
+    assertEquals(PatchSampler.Augmentation.basic(), PatchSampler.Augmentation.named("basic"));
+    var e = assertThrows(IllegalArgumentException.class, () -> PatchSampler.Augmentation.named("heavy"));
+    assertTrue(e.getMessage().contains("basic, strong, none"), e.getMessage());
+  }
+
+  @Test
   void sameSeedSamePatches() {
     PatchSampler s = new PatchSampler(List.of(labelledByRed(70, 50)), 32,
-        PatchSampler.Augmentation.defaults());
+        PatchSampler.Augmentation.basic());
     float[] x1 = new float[4 * 3 * 32 * 32];
     float[] x2 = new float[x1.length];
     float[] y1 = new float[4 * 32 * 32];

@@ -14,7 +14,7 @@ class TrainConfigTest {
 
   private static TrainConfig with(int batch, int patch, double lr) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, Architecture.defaults(), 0, false);
+        Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", false);
   }
 
   @Test
