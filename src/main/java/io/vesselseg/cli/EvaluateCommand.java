@@ -49,7 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
     try (var net = loaded.network()) {
       float threshold = loaded.meta().threshold();
       double diameter = Models.fovDiameter(loaded, rescale);
-      var result = ModelEvaluation.run(new Predictor(net, modelOptions.tta), samples, threshold, human, diameter,
+      var result = ModelEvaluation.run(new Predictor(net, modelOptions.tta()), samples, threshold, human, diameter,
           id -> { });
       System.out.println(result.model().toTable());
       if (perImage) {
@@ -63,7 +63,7 @@ final class EvaluateCommand implements Callable<Integer> {
         doc.put("model", Models.describe(modelOptions.model));
         doc.put("data", dataOptions.data);
         doc.put("split", split);
-        doc.put("tta", modelOptions.tta);
+        doc.put("tta", modelOptions.tta().label());
         doc.put("precision", modelOptions.precision);
         if (result.human() != null) {
           doc.put("human", result.human().toJson());

@@ -3,6 +3,7 @@ package io.vesselseg.cli;
 import io.vesselseg.infer.Models;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.Precision;
+import io.vesselseg.model.Tta;
 import picocli.CommandLine.Option;
 
 /** The model options shared by evaluate, predict, segment and visualize. */
@@ -12,8 +13,15 @@ final class ModelOptions {
       description = "run directory or .safetensors model file (default: the model shipped in the jar)")
   String model;
 
-  @Option(names = "--tta", description = "average flipped predictions (slower, usually a little better)")
+  @Option(names = "--tta", description = "average the four flipped predictions (4x slower, usually a little better)")
   boolean tta;
+
+  @Option(names = "--tta8", description = "average all eight flips and transposes of the image (8x slower)")
+  boolean tta8;
+
+  @Option(names = "--unfolded", description = "predict with the trainable module instead of its BatchNorm-folded "
+      + "copy (same probabilities within 1e-6, slower; for comparisons)")
+  boolean unfolded;
 
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
   String device;
@@ -24,8 +32,16 @@ final class ModelOptions {
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
-  /** Loads the model (the caller closes its network). */
+  Tta tta() {
+    return tta8 ? Tta.D8 : tta ? Tta.FLIPS : Tta.NONE;
+  }
+
+  /** Loads the model, BatchNorm folded for inference unless --unfolded (the caller closes its network). */
   Checkpoint.Loaded load() {
-    return Models.load(model, device, Precision.parse(precision));
+    Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
+    if (!unfolded) {
+      loaded.network().fuseForInference();
+    }
+    return loaded;
   }
 }

@@ -42,7 +42,7 @@ final class SegmentCommand implements Callable<Integer> {
     try (var net = loaded.network()) {
       System.out.println("model: " + Models.describe(modelOptions.model) + ", threshold "
           + loaded.meta().threshold());
-      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta), loaded.meta().threshold(),
+      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta()), loaded.meta().threshold(),
           true,
           Models.fovDiameter(loaded, rescale), w -> System.out.println(String.format(Locale.ROOT,
               "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(),

@@ -48,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW weight decay")
   double weightDecay;
 
-  @Option(names = "--warmup-steps", defaultValue = "200", description = "linear warm-up steps")
+  @Option(names = "--warmup-steps", defaultValue = "200", description = "linear warm-up steps (at most a tenth of the run)")
   int warmupSteps;
 
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
@@ -78,6 +78,10 @@ final class TrainCommand implements Callable<Integer> {
           + "±10% scale) or none")
   String augment;
 
+  @Option(names = "--loss", defaultValue = TrainConfig.DEFAULT_LOSS,
+      description = "bce+dice (binary cross-entropy plus soft Dice) or bce")
+  String loss;
+
   @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
   boolean resume;
 
@@ -100,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr,
         weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed, validationImages,
-        new Architecture(depth, baseChannels), threads, augment, resume);
+        new Architecture(depth, baseChannels), threads, augment, loss, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

@@ -33,7 +33,7 @@ final class VisualizeCommand implements Callable<Integer> {
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       String heading = "vesselseg: " + Models.describe(modelOptions.model) + " on " + dataOptions.data + " (" + split + ")";
-      var result = Visualization.run(new Predictor(net, modelOptions.tta), samples, loaded.meta().threshold(), output,
+      var result = Visualization.run(new Predictor(net, modelOptions.tta()), samples, loaded.meta().threshold(), output,
           heading, id -> { });
       System.out.println(result.report().toTable());
       System.out.println(result.panels().size() + " panels and overlays written; open " + result.index());

@@ -3,12 +3,13 @@ package io.vesselseg.infer;
 import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.model.Network;
+import io.vesselseg.model.Tta;
 
 /**
  * Turns a whole photograph into a vessel probability map. Images up to {@code maxFullPixels} go through the
  * network in one forward pass (padded inside the U-Net); larger ones are cut into overlapping square tiles
  * whose outputs are blended with a Gaussian weight centred on each tile, so tile seams do not show.
- * Optional flip test-time augmentation averages four flipped passes.
+ * Optional test-time augmentation averages the four flips, or all eight symmetries of the square.
  */
 public final class Predictor {
 
@@ -16,21 +17,29 @@ public final class Predictor {
   public static final double RESCALE_TOLERANCE = 0.10;
 
   private final Network network;
-  private final boolean flipTta;
+  private final Tta tta;
   private final int tile;
   private final int overlap;
   private final long maxFullPixels;
 
   public Predictor(Network network, boolean flipTta) {
-    this(network, flipTta, 512, 128, 1_500_000L);
+    this(network, flipTta ? Tta.FLIPS : Tta.NONE);
+  }
+
+  public Predictor(Network network, Tta tta) {
+    this(network, tta, 512, 128, 1_500_000L);
   }
 
   public Predictor(Network network, boolean flipTta, int tile, int overlap, long maxFullPixels) {
+    this(network, flipTta ? Tta.FLIPS : Tta.NONE, tile, overlap, maxFullPixels);
+  }
+
+  public Predictor(Network network, Tta tta, int tile, int overlap, long maxFullPixels) {
     if (tile <= overlap || overlap < 0) {
       throw new IllegalArgumentException("tile " + tile + " must exceed overlap " + overlap + " >= 0");
     }
     this.network = network;
-    this.flipTta = flipTta;
+    this.tta = tta;
     this.tile = tile;
     this.overlap = overlap;
     this.maxFullPixels = maxFullPixels;
@@ -69,7 +78,7 @@ public final class Predictor {
   /** Probabilities (h*w, row-major) for planar RGB [3,h,w] in [0,1]. */
   public float[] probabilities(float[] rgb, int w, int h) {
     if ((long) w * h <= maxFullPixels) {
-      return network.predict(rgb, 1, h, w, flipTta);
+      return network.predict(rgb, 1, h, w, tta);
     }
     return tiled(rgb, w, h);
   }
@@ -88,7 +97,7 @@ public final class Predictor {
             System.arraycopy(rgb, c * w * h + (y0 + i) * w + x0, in, c * tw * th + i * tw, tw);
           }
         }
-        float[] p = network.predict(in, 1, th, tw, flipTta);
+        float[] p = network.predict(in, 1, th, tw, tta);
         for (int i = 0; i < th; i++) {
           int row = (y0 + i) * w + x0;
           for (int j = 0; j < tw; j++) {

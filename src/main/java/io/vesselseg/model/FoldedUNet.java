@@ -2,6 +2,7 @@ package io.vesselseg.model;
 
 import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.conv2d;
+import static org.bytedeco.pytorch.global.torch.conv_transpose2d;
 import static org.bytedeco.pytorch.global.torch.max_pool2d;
 import static org.bytedeco.pytorch.global.torch.relu_;
 
@@ -15,15 +16,17 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
 
 /**
  * An inference-only copy of a {@link UNet} in eval mode with every BatchNorm folded into the convolution
  * before it: {@code conv(x, W·γ/σ) + (β − μ·γ/σ)} with {@code σ = sqrt(running_var + eps)}, so each block is
- * two biased convolutions and two in-place ReLUs. The transposed convolutions and the head are the U-Net's
- * own modules (no BN follows them). Folded weights keep the memory format (row-major or channels-last) of the
- * convolution weights they come from. The folded weights are fp32 tensors on the U-Net's device, taken at
- * construction (a snapshot: later training does not reach them), owned by this object and freed by
- * {@link #close()}. {@link #forward} takes and returns the same tensors as {@link UNet#forward}.
+ * two biased convolutions and two in-place ReLUs; the transposed convolutions and the head (no BN follows
+ * them) are copied as they are. Every weight is stored channels-last or row-major as asked, to match the
+ * layout of the input (channels-last input with channels-last weights lets oneDNN skip layout reorders). The
+ * weights are fp32 tensors on the U-Net's device, taken at construction (a snapshot: later training does not
+ * reach them), owned by this object and freed by {@link #close()}. {@link #forward} takes and returns the
+ * same tensors as {@link UNet#forward}.
  */
 final class FoldedUNet implements AutoCloseable {
 
@@ -32,17 +35,21 @@ final class FoldedUNet implements AutoCloseable {
 
   private static final long[] ONE = {1, 1};
   private static final long[] PAD1 = {1, 1};
+  private static final long[] PAD0 = {0, 0};
+  private static final long[] TWO = {2, 2};
 
   private final UNet source;
   private final List<FoldedConv[]> encoders = new ArrayList<>();
   private final FoldedConv[] bottleneck;
   private final List<FoldedConv[]> decoders = new ArrayList<>();
-  private final List<ConvTranspose2dImpl> ups;
-  private final Conv2dImpl head;
+  private final List<FoldedConv> ups = new ArrayList<>();
+  private final FoldedConv head;
+  private final MemoryFormat format;
   private final List<Tensor> owned = new ArrayList<>();
 
-  FoldedUNet(UNet net) {
+  FoldedUNet(UNet net, boolean channelsLast) {
     this.source = net;
+    this.format = channelsLast ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       for (UNet.Block b : net.encoders()) {
         encoders.add(fold(b));
@@ -51,9 +58,11 @@ final class FoldedUNet implements AutoCloseable {
       for (UNet.Block b : net.decoders()) {
         decoders.add(fold(b));
       }
+      for (ConvTranspose2dImpl up : net.ups()) {
+        ups.add(keep(up.weight(), up.bias()));
+      }
+      head = keep(net.head().weight(), net.head().bias());
     }
-    this.ups = net.ups();
-    this.head = net.head();
   }
 
   private FoldedConv[] fold(UNet.Block b) {
@@ -63,9 +72,13 @@ final class FoldedUNet implements AutoCloseable {
   private FoldedConv fold(Conv2dImpl conv, BatchNorm2dImpl bn) {
     double eps = bn.options().eps().get();
     Tensor scale = bn.weight().div(bn.running_var().add(new org.bytedeco.pytorch.Scalar(eps)).sqrt());
-    Tensor w = conv.weight().mul(scale.view(-1, 1, 1, 1))
-        .contiguous(conv.weight().suggest_memory_format());
-    Tensor bias = bn.bias().sub(bn.running_mean().mul(scale)).contiguous();
+    return keep(conv.weight().mul(scale.view(-1, 1, 1, 1)), bn.bias().sub(bn.running_mean().mul(scale)));
+  }
+
+  /** Owned copies of a weight (in this copy's memory format) and a bias. */
+  private FoldedConv keep(Tensor weight, Tensor biasValues) {
+    Tensor w = weight.detach().clone().contiguous(format); // a copy even when already in that format
+    Tensor bias = biasValues.detach().clone();
     TensorOptional opt = new TensorOptional(bias);
     // one more reference each, so closing the scope leaves them alive; close() releases it
     w.retainReference();
@@ -92,10 +105,11 @@ final class FoldedUNet implements AutoCloseable {
     y = block(bottleneck, y);
     for (int i = 0; i < ups.size(); i++) {
       Tensor skip = skips.get(skips.size() - 1 - i);
-      y = ups.get(i).forward(y);
+      FoldedConv up = ups.get(i);
+      y = conv_transpose2d(y, up.weight(), up.biasOpt(), TWO, PAD0, PAD0, 1, ONE);
       y = block(decoders.get(i), cat(new TensorVector(skip, y), 1));
     }
-    return head.forward(y);
+    return conv2d(y, head.weight(), head.biasOpt(), ONE, PAD0, ONE, 1);
   }
 
   private static Tensor block(FoldedConv[] b, Tensor x) {
@@ -112,6 +126,8 @@ final class FoldedUNet implements AutoCloseable {
     for (FoldedConv[] b : decoders) {
       closeAll(b);
     }
+    closeAll(ups.toArray(FoldedConv[]::new));
+    closeAll(new FoldedConv[] {head});
     owned.forEach(Tensor::close);
     owned.clear();
   }

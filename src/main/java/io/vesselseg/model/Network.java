@@ -154,7 +154,7 @@ public final class Network implements AutoCloseable {
   public void fuseForInference() {
     dropFused();
     net.eval();
-    folded = new FoldedUNet(net);
+    folded = new FoldedUNet(net, channelsLast && !"false".equals(System.getProperty("vesselseg.foldedChannelsLast")));
   }
 
   /** True while predictions run on the BatchNorm-folded copy. */
@@ -170,11 +170,16 @@ public final class Network implements AutoCloseable {
     }
   }
 
-  /**
-   * Vessel probabilities [n,1,h,w] (as a flat array) for raw RGB input [n,3,h,w]. With {@code flipTta} the
-   * result is the mean over the identity, horizontal, vertical and both flips.
-   */
+  /** {@link #predict(float[], int, int, int, Tta)} with no augmentation, or the four flips. */
   public float[] predict(float[] rgb, int n, int h, int w, boolean flipTta) {
+    return predict(rgb, n, h, w, flipTta ? Tta.FLIPS : Tta.NONE);
+  }
+
+  /**
+   * Vessel probabilities [n,1,h,w] (as a flat array) for raw RGB input [n,3,h,w]: the mean over the
+   * {@code tta} transforms of the input, each prediction mapped back before averaging.
+   */
+  public float[] predict(float[] rgb, int n, int h, int w, Tta tta) {
     net.eval();
     if (fuseRequested && folded == null) {
       fuseForInference();
@@ -183,15 +188,28 @@ public final class Network implements AutoCloseable {
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
-      Tensor p = logits(x, f).sigmoid();
-      if (flipTta) {
-        p = p.add(logits(x.flip(3), f).sigmoid().flip(3));
-        p = p.add(logits(x.flip(2), f).sigmoid().flip(2));
-        p = p.add(logits(x.flip(2, 3), f).sigmoid().flip(2, 3));
-        p = p.div(new org.bytedeco.pytorch.Scalar(4.0));
+      Tensor p = flips(x, f, tta != Tta.NONE);
+      if (tta == Tta.D8) {
+        Tensor xt = x.transpose(2, 3);
+        xt = channelsLast ? xt.contiguous(MemoryFormat.ChannelsLast) : xt.contiguous();
+        p = p.add(flips(xt, f, true).transpose(2, 3));
+      }
+      if (tta.passes() > 1) {
+        p = p.div(new org.bytedeco.pytorch.Scalar(tta.passes()));
       }
       return toArray(p);
     }
+  }
+
+  /** Sum of the probabilities over the identity and (when {@code all}) the three flips, mapped back. */
+  private Tensor flips(Tensor x, UnaryOperator<Tensor> f, boolean all) {
+    Tensor p = logits(x, f).sigmoid();
+    if (all) {
+      p = p.add(logits(x.flip(3), f).sigmoid().flip(3));
+      p = p.add(logits(x.flip(2), f).sigmoid().flip(2));
+      p = p.add(logits(x.flip(2, 3), f).sigmoid().flip(2, 3));
+    }
+    return p;
   }
 
   /** Copies a tensor of any device/dtype to a Java float array (row-major, NCHW). */

@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * One optimisation step of a {@link Network}: AdamW on BCE + soft Dice, bf16 autocast around the forward
+ * One optimisation step of a {@link Network}: AdamW on BCE (+ soft Dice), bf16 autocast around the forward
  * only (per the Network's precision), loss in fp32. Owns the optimizer (created outside any scope, closed by
  * {@link #close()}); each {@link #step} opens and closes its own PointerScope, so only the loss value leaves.
  */
@@ -20,9 +20,17 @@ public final class TrainStep implements AutoCloseable {
 
   private final Network network;
   private final AdamW optimizer;
+  private final boolean dice;
 
+  /** Steps on BCE + soft Dice. */
   public TrainStep(Network network, double lr, double weightDecay) {
+    this(network, lr, weightDecay, true);
+  }
+
+  /** Steps on BCE, plus soft Dice when {@code dice}. */
+  public TrainStep(Network network, double lr, double weightDecay, boolean dice) {
     this.network = network;
+    this.dice = dice;
     AdamWOptions o = new AdamWOptions(lr);
     o.weight_decay().put(weightDecay);
     this.optimizer = new AdamW(network.module().parameters(), o);
@@ -33,7 +41,7 @@ public final class TrainStep implements AutoCloseable {
   }
 
   /**
-   * Runs one step on raw RGB patches {@code x} [b,3,p,p] and 0/1 targets {@code y} [b,1,p,p].
+   * Runs one step on raw RGB patches {@code x} [b,3,p,p] and targets {@code y} [b,1,p,p] in [0,1].
    *
    * @return the loss before the update (NaN or infinite when training diverged; the update is then skipped)
    */
@@ -51,7 +59,10 @@ public final class TrainStep implements AutoCloseable {
       Tensor target = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
           .to(net.nativeDevice(), ScalarType.Float);
       Tensor logits = net.logits(in);
-      Tensor loss = binary_cross_entropy_with_logits(logits, target).add(softDice(logits, target));
+      Tensor loss = binary_cross_entropy_with_logits(logits, target);
+      if (dice) {
+        loss = loss.add(softDice(logits, target));
+      }
       float value = loss.item_float();
       if (!Float.isFinite(value)) {
         return value;

@@ -2,10 +2,17 @@ package io.vesselseg.train;
 
 /**
  * Linear warm-up over {@code warmupSteps}, then cosine decay to zero. Progress through the decay is the
- * larger of the step fraction (of the steps after warm-up) and the time fraction, so a run with a wall-clock budget anneals fully by the
- * end of its budget whatever its speed.
+ * larger of the step fraction (of the steps after warm-up) and the time fraction, so a run with a wall-clock
+ * budget anneals fully by the end of its budget whatever its speed. When the step count is known the warm-up
+ * is capped at a tenth of it, so a short run still decays (200 warm-up steps in a 200-step run would not).
  */
 public record LrSchedule(double base, int warmupSteps, long totalSteps, double budgetSeconds) {
+
+  public LrSchedule {
+    if (totalSteps > 0) {
+      warmupSteps = (int) Math.min(warmupSteps, totalSteps / 10);
+    }
+  }
 
   /** Learning rate for {@code step} (0-based) after {@code elapsedSeconds} of training. */
   public double at(long step, double elapsedSeconds) {

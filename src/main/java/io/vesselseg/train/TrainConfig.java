@@ -19,6 +19,7 @@ import java.util.Map;
  * @param maxMinutes       wall-clock budget in minutes (0: none)
  * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold
  * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
+ * @param loss             {@code bce+dice} or {@code bce}
  */
 public record TrainConfig(
     String data,
@@ -38,6 +39,7 @@ public record TrainConfig(
     Architecture architecture,
     int threads,
     String augment,
+    String loss,
     boolean resume) {
 
   public TrainConfig {
@@ -60,6 +62,7 @@ public record TrainConfig(
     require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
     require(PatchSampler.Augmentation.isName(augment), "augment", augment,
         "must be one of: " + PatchSampler.Augmentation.NAMES);
+    require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
   }
 
   private static void require(boolean ok, String field, Object value, String rule) {
@@ -70,16 +73,25 @@ public record TrainConfig(
 
   /** The augmentation preset {@code train} uses unless told otherwise. */
   public static final String DEFAULT_AUGMENT = "basic";
+  /** The losses {@code --loss} accepts; the first is the default. */
+  public static final java.util.List<String> LOSSES = java.util.List.of("bce+dice", "bce");
+  public static final String DEFAULT_LOSS = "bce+dice";
+
+  /** True when the loss includes the soft Dice term. */
+  public boolean dice() {
+    return loss.equals("bce+dice");
+  }
 
   /** The recipe of the design notes (§6): 128² patches, batch 16, AdamW 2e-3, 200-step warm-up, bf16 where the CPU has it. */
   public static TrainConfig defaults(String data, Path out) {
     return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto", Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42,
-        3, Architecture.defaults(), 0, DEFAULT_AUGMENT, false);
+        3, Architecture.defaults(), 0, DEFAULT_AUGMENT, DEFAULT_LOSS,
+        false);
   }
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, resume);
+        warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, loss, resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -91,7 +103,8 @@ public record TrainConfig(
         Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
         num(m, "validation_images").intValue(),
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
-        num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"), resume);
+        num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
+        (String) m.getOrDefault("loss", "bce+dice"), resume);
   }
 
   private static Number num(Map<String, Object> m, String key) {
@@ -124,6 +137,7 @@ public record TrainConfig(
     m.put("base_channels", architecture.baseChannels());
     m.put("threads", threads);
     m.put("augment", augment);
+    m.put("loss", loss);
     m.put("resume", resume);
     return m;
   }

@@ -142,7 +142,7 @@ public final class TrainingRun {
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(medianFovDiameter(train)));
-    try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay())) {
+    try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay(), cfg.dice())) {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
       }

@@ -62,6 +62,62 @@ class NetworkTest {
     }
   }
 
+  /** Planar [3,n,n] image with rows and columns swapped. */
+  private static float[] transposed(float[] img, int n) {
+    float[] t = new float[img.length];
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          t[c * n * n + j * n + i] = img[c * n * n + i * n + j];
+        }
+      }
+    }
+    return t;
+  }
+
+  @Test
+  void eightfoldTtaIsInvariantToTransposingTheImageAndFlipsAloneAreNot() {
+    int n = 40;
+    float[] img = random(3 * n * n, 12);
+    float[] imgT = transposed(img, n);
+    try (Network net = small(13)) {
+      float[] d8 = net.predict(img, 1, n, n, Tta.D8);
+      float[] d8OfTransposed = net.predict(imgT, 1, n, n, Tta.D8);
+      float[] flips = net.predict(img, 1, n, n, Tta.FLIPS);
+      float[] flipsOfTransposed = net.predict(imgT, 1, n, n, Tta.FLIPS);
+      double d8Diff = 0;
+      double flipsDiff = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          d8Diff = Math.max(d8Diff, Math.abs(d8[i * n + j] - d8OfTransposed[j * n + i]));
+          flipsDiff = Math.max(flipsDiff, Math.abs(flips[i * n + j] - flipsOfTransposed[j * n + i]));
+        }
+      }
+      assertTrue(d8Diff < 1e-5, "d8 of the transposed image = transposed d8, max diff " + d8Diff);
+      assertTrue(flipsDiff > 1e-4, "flips alone are not transpose-invariant (diff " + flipsDiff + ")");
+      float[] rect = random(3 * 24 * 40, 14);
+      assertEquals(24 * 40, net.predict(rect, 1, 24, 40, Tta.D8).length, "non-square images transpose too");
+    }
+  }
+
+  @Test
+  void bceOnlyLossLeavesOutTheDiceTerm() {
+    int p = 32;
+    float[] x = random(2 * 3 * p * p, 15);
+    float[] y = new float[2 * p * p];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = x[i] > 0.7f ? 1 : 0;
+    }
+    try (Network a = small(16); Network b = small(16);
+        TrainStep both = new TrainStep(a, 1e-3, 1e-4, true);
+        TrainStep bce = new TrainStep(b, 1e-3, 1e-4, false)) {
+      float withDice = both.step(x, y, 2, p, 1e-3);
+      float without = bce.step(x, y, 2, p, 1e-3);
+      double dice = withDice - without;
+      assertTrue(dice > 0.05 && dice < 1, "soft Dice term of an untrained net: " + dice);
+    }
+  }
+
   @Test
   void checkpointRoundTripRestoresIdenticalPredictionsAndOptimizer(@TempDir Path dir) {
     int p = 32;

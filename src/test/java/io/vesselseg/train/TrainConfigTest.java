@@ -14,7 +14,7 @@ class TrainConfigTest {
 
   private static TrainConfig with(int batch, int patch, double lr) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", false);
+        Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce+dice", false);
   }
 
   @Test
@@ -25,6 +25,18 @@ class TrainConfigTest {
     assertEquals("--patch-size 100 must be a multiple of 16 (2^depth)", p.getMessage());
     var l = assertThrows(VesselsegException.Usage.class, () -> with(8, 128, 2.0));
     assertTrue(l.getMessage().startsWith("--lr 2.0"), l.getMessage());
+  }
+
+  @Test
+  void unknownLossAndAugmentationAreRefusedWithTheChoices() {
+    var l = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
+        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "focal",
+        false));
+    assertEquals("--loss focal must be one of: bce+dice, bce", l.getMessage());
+    var a = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
+        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "heavy", "bce",
+        false));
+    assertEquals("--augment heavy must be one of: basic, strong, none", a.getMessage());
   }
 
   @Test
@@ -52,5 +64,14 @@ class TrainConfigTest {
     LrSchedule timed = new LrSchedule(1e-3, 0, 0, 60);
     assertEquals(5e-4, timed.at(3, 30), 1e-9);
     assertEquals(0, timed.at(4, 61), 1e-12);
+  }
+
+  @Test
+  void warmUpIsCappedAtATenthOfAShortRun() {
+    LrSchedule s = new LrSchedule(2e-3, 200, 200, 0);
+    assertEquals(20, s.warmupSteps());
+    assertEquals(2e-3, s.at(19, 0), 1e-9);
+    assertTrue(s.at(199, 0) < 1e-6, "a 200-step run anneals to ~0 by its last step: " + s.at(199, 0));
+    assertEquals(200, new LrSchedule(2e-3, 200, 5000, 0).warmupSteps(), "long runs keep their warm-up");
   }
 }

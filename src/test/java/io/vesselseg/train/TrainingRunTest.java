@@ -27,7 +27,7 @@ class TrainingRunTest {
 
   private static TrainConfig config(Path out, int epochs, boolean resume) {
     return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
-        5, 3, new Architecture(3, 8), 2, "basic", resume);
+        5, 3, new Architecture(3, 8), 2, "basic", "bce+dice", resume);
   }
 
   private static ConsoleProgress quiet() {
