@@ -43,7 +43,8 @@ final class PredictCommand implements Callable<Integer> {
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       float t = threshold != null ? threshold : loaded.meta().threshold();
-      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta()), t, overlay, Models.fovDiameter(loaded, rescale), w ->
+      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta()), t, overlay,
+          Models.fovDiameter(loaded, rescale), w ->
           System.out.println(String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
               w.input().getFileName(), w.probability(), w.mask().getFileName(), 100 * w.vesselFraction(),
               w.seconds())));

@@ -48,7 +48,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW weight decay")
   double weightDecay;
 
-  @Option(names = "--warmup-steps", defaultValue = "200", description = "linear warm-up steps (at most a tenth of the run)")
+  @Option(names = "--warmup-steps", defaultValue = "200",
+      description = "linear warm-up steps (at most a tenth of the run)")
   int warmupSteps;
 
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
@@ -102,9 +103,9 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
-    TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr,
-        weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed, validationImages,
-        new Architecture(depth, baseChannels), threads, augment, loss, resume);
+    TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
+        lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
+        validationImages, new Architecture(depth, baseChannels), threads, augment, loss, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

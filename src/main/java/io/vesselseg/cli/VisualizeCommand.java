@@ -32,9 +32,10 @@ final class VisualizeCommand implements Callable<Integer> {
     var samples = dataOptions.load(split);
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
-      String heading = "vesselseg: " + Models.describe(modelOptions.model) + " on " + dataOptions.data + " (" + split + ")";
-      var result = Visualization.run(new Predictor(net, modelOptions.tta()), samples, loaded.meta().threshold(), output,
-          heading, id -> { });
+      String heading = "vesselseg: " + Models.describe(modelOptions.model) + " on " + dataOptions.data
+          + " (" + split + ")";
+      var result = Visualization.run(new Predictor(net, modelOptions.tta()), samples, loaded.meta().threshold(),
+          output, heading, id -> { });
       System.out.println(result.report().toTable());
       System.out.println(result.panels().size() + " panels and overlays written; open " + result.index());
     }

@@ -154,7 +154,9 @@ public final class Network implements AutoCloseable {
   public void fuseForInference() {
     dropFused();
     net.eval();
-    folded = new FoldedUNet(net, channelsLast && !"false".equals(System.getProperty("vesselseg.foldedChannelsLast")));
+    // folded weights follow the input's layout unless -Dvesselseg.foldedChannelsLast=false (for measuring)
+    boolean clWeights = channelsLast && !"false".equals(System.getProperty("vesselseg.foldedChannelsLast"));
+    folded = new FoldedUNet(net, clWeights);
   }
 
   /** True while predictions run on the BatchNorm-folded copy. */

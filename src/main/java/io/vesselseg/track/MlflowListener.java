@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * and the listener then does nothing more. It must run after the listeners that write the run directory's
  * files, i.e. as one of {@code TrainingRun.execute}'s extra listeners. {@link #close()} marks a run this
  * listener created as {@code FAILED} when training ended without reaching {@link #onEnd}.
+ *
+ * <p>A run this listener creates is named in the run directory's {@value #RUN_FILE}; {@code train --resume}
+ * against the same tracking server reopens that MLflow run (status back to {@code RUNNING}) and goes on
+ * logging into it, so one training is one MLflow run however often it was interrupted.
  */
 public final class MlflowListener implements TrainListener, AutoCloseable {
 
@@ -39,6 +43,8 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
   /** Default experiment name. */
   public static final String DEFAULT_EXPERIMENT = "vesselseg";
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** The file in the run directory that names the MLflow run this listener created. */
+  public static final String RUN_FILE = "mlflow-run.json";
 
   private final MlflowTracker tracker;
   private final String experiment;
@@ -112,12 +118,19 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
       tags.put("precision", config.precision().label());
       tags.put("vesselseg.version", prov.path("vesselseg").asText(""));
       String name = config.out().toAbsolutePath().normalize().getFileName().toString();
+      Optional<String> interrupted = config.resume() ? interruptedRun(runDir) : Optional.empty();
       if (existingRunId != null) {
         run = tracker.getRun(existingRunId);
+      } else if (interrupted.isPresent()) {
+        run = tracker.getRun(interrupted.get());
+        tracker.reopen(run.runId());
+        ownRun = true;
+        LOG.info("MLflow: resuming run {}", run.runId());
       } else {
         tags.put("mlflow.runName", name);
         run = tracker.createRun(tracker.experimentId(experiment), name, tags);
         ownRun = true;
+        rememberRun(runDir, run);
       }
       Map<String, String> params = new LinkedHashMap<>();
       config.toMap().forEach((k, v) -> {
@@ -224,6 +237,33 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
     if (Files.isRegularFile(p)) {
       out.put(name, p);
     }
+  }
+
+  /** The run id in {@value #RUN_FILE} when it names a run on this listener's tracking server. */
+  private Optional<String> interruptedRun(Path dir) {
+    Path f = dir.resolve(RUN_FILE);
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode n = JSON.readTree(f.toFile());
+      if (!tracker.trackingUri().equals(n.path("tracking_uri").asText())) {
+        LOG.info("MLflow: {} names a run on {}, not {}: starting a new run", f, n.path("tracking_uri").asText(),
+            tracker.trackingUri());
+        return Optional.empty();
+      }
+      return Optional.of(n.path("run_id").asText()).filter(id -> !id.isBlank());
+    } catch (IOException e) {
+      LOG.warn("MLflow: {} is unreadable ({}): starting a new run", f, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private void rememberRun(Path dir, MlflowTracker.RunInfo r) {
+    var node = JSON.createObjectNode().put("tracking_uri", tracker.trackingUri()).put("run_id", r.runId())
+        .put("experiment_id", r.experimentId());
+    io.vesselseg.AtomicFiles.write(dir.resolve(RUN_FILE), "MLflow run file",
+        out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, node));
   }
 
   private static JsonNode provenance(Path dir) {

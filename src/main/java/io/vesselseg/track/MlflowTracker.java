@@ -177,6 +177,11 @@ public final class MlflowTracker {
     }
   }
 
+  /** Sets an ended (e.g. FAILED) run back to RUNNING, to log into it again. */
+  public void reopen(String runId) {
+    post("runs/update", JSON.createObjectNode().put("run_id", runId).put("status", "RUNNING"));
+  }
+
   /** Ends a run with {@code status} ({@code FINISHED}, {@code FAILED} or {@code KILLED}). */
   public void terminate(String runId, String status) {
     post("runs/update", JSON.createObjectNode().put("run_id", runId).put("status", status)

@@ -82,11 +82,14 @@ public record TrainConfig(
     return loss.equals("bce+dice");
   }
 
-  /** The recipe of the design notes (§6): 128² patches, batch 16, AdamW 2e-3, 200-step warm-up, bf16 where the CPU has it. */
+  /**
+   * The recipe of the design notes (§6): 128² patches, batch 16, AdamW 2e-3, 200-step warm-up, bf16 where the
+   * CPU has it.
+   */
   public static TrainConfig defaults(String data, Path out) {
-    return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto", Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42,
-        3, Architecture.defaults(), 0, DEFAULT_AUGMENT, DEFAULT_LOSS,
-        false);
+    return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto",
+        Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, Architecture.defaults(), 0,
+        DEFAULT_AUGMENT, DEFAULT_LOSS, false);
   }
 
   public TrainConfig withEpochs(int e) {

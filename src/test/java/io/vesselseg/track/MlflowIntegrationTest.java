@@ -2,11 +2,23 @@ package io.vesselseg.track;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.cli.Main;
+import io.vesselseg.data.Sample;
+import io.vesselseg.data.SyntheticFundus;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Precision;
+import io.vesselseg.train.ConsoleProgress;
+import io.vesselseg.train.TrainConfig;
+import io.vesselseg.train.TrainListener;
+import io.vesselseg.train.TrainState;
+import io.vesselseg.train.TrainingRun;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +109,49 @@ class MlflowIntegrationTest {
     assertEquals(runId, versions.get(0).path("run_id").asText());
     assertTrue(versions.get(0).path("source").asText().endsWith(runId + "/artifacts/model"),
         versions.get(0).path("source").asText());
+  }
+
+  @Test
+  void aResumedTrainingLogsIntoTheSameRun(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("crashy");
+    List<Sample> images = SyntheticFundus.dataset(8, 31, 64, 64);
+    TrainListener crash = new TrainListener() {
+      @Override
+      public void onEpoch(Epoch e, TrainState state) {
+        throw new IllegalStateException("simulated crash after epoch " + e.epoch());
+      }
+    };
+    ConsoleProgress quiet = new ConsoleProgress(new PrintStream(OutputStream.nullOutputStream()), false);
+    try (MlflowListener first = listener()) {
+      assertThrows(IllegalStateException.class,
+          () -> TrainingRun.execute(config(out, false), images, quiet, List.of(first, crash)));
+    }
+    String runId = JSON.readTree(out.resolve(MlflowListener.RUN_FILE).toFile()).path("run_id").asText();
+    MlflowTracker api = new MlflowTracker(server.uri(), Duration.ofSeconds(5));
+    assertEquals("FAILED", api.get("runs/get", Map.of("run_id", runId)).path("run").path("info")
+        .path("status").asText(), "an interrupted run is marked FAILED");
+
+    try (MlflowListener second = listener()) {
+      TrainingRun.execute(config(out, true), images, quiet, List.of(second));
+      assertEquals(runId, second.runId().orElseThrow(), "--resume logs into the interrupted run");
+    }
+    JsonNode runs = api.post("runs/search", JSON.createObjectNode().set("experiment_ids",
+        JSON.createArrayNode().add(api.experimentId("resume-it")))).path("runs");
+    assertEquals(1, runs.size(), "one MLflow run for one training");
+    assertEquals("FINISHED", runs.get(0).path("info").path("status").asText());
+    List<Long> steps = new ArrayList<>();
+    api.get("metrics/get-history", Map.of("run_id", runId, "metric_key", "val_f1")).path("metrics")
+        .forEach(v -> steps.add(v.path("step").asLong()));
+    assertEquals(List.of(1L, 2L), steps.stream().sorted().toList(), "epoch 1 before the crash, 2 after");
+  }
+
+  private static MlflowListener listener() {
+    return new MlflowListener(new MlflowTracker(server.uri(), Duration.ofSeconds(5)), "resume-it", null, null);
+  }
+
+  private static TrainConfig config(Path out, boolean resume) {
+    return new TrainConfig("synthetic", out, 2, 4, 0, 4, 32, 3e-3, 1e-4, 1, "cpu", Precision.FP32, 3, 2,
+        new Architecture(2, 4), 0, "basic", "bce+dice", resume);
   }
 
   private static Map<String, String> keyValues(JsonNode arr) {
