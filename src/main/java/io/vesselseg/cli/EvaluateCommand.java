@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vesselseg.AtomicFiles;
 import io.vesselseg.infer.ModelEvaluation;
 import io.vesselseg.infer.Models;
-import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -47,9 +46,9 @@ final class EvaluateCommand implements Callable<Integer> {
     var samples = dataOptions.load(split);
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
-      float threshold = loaded.meta().threshold();
+      float threshold = modelOptions.threshold(loaded);
       double diameter = Models.fovDiameter(loaded, rescale);
-      var result = ModelEvaluation.run(new Predictor(net, modelOptions.tta()), samples, threshold, human, diameter,
+      var result = ModelEvaluation.run(modelOptions.predictor(net), samples, threshold, human, diameter,
           id -> { });
       System.out.println(result.model().toTable());
       if (perImage) {

@@ -3,7 +3,12 @@ package io.vesselseg.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
+import io.vesselseg.data.Datasets;
+import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Models;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.SafeTensors;
+import io.vesselseg.train.TtaThresholds;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,6 +43,11 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--meta", description = "extra metadata KEY=VALUE (repeatable), e.g. fov_diameter=540")
   Map<String, String> meta = new LinkedHashMap<>();
 
+  @Option(names = "--calibrate-on", paramLabel = "DATASET",
+      description = "pick the thresholds for --tta/--tta8 on the model's validation images, read from this "
+          + "dataset's training split (for models trained before training did it)")
+  String calibrateOn;
+
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
@@ -64,7 +74,36 @@ final class ExportCommand implements Callable<Integer> {
         throw new VesselsegException.Data("cannot read --figures " + figures + ": " + e.getMessage(), e);
       }
     }
-    System.out.println("wrote " + Models.export(model, out, extra));
+    Path written = Models.export(model, out, extra);
+    if (calibrateOn != null) {
+      System.out.println("thresholds for test-time augmentation: "
+          + TtaThresholds.addTo(written, validationImages(written), ComputeDevice.CPU));
+    }
+    System.out.println("wrote " + written);
     return Main.OK;
+  }
+
+  /** The model's validation images (ids in its metadata) from the training split of --calibrate-on. */
+  private List<Sample> validationImages(Path modelFile) {
+    String ids = SafeTensors.read(modelFile).metadata().get("validation_images");
+    List<String> wanted;
+    try {
+      wanted = ids == null ? List.of() : List.of(new ObjectMapper().readValue(ids, String[].class));
+    } catch (IOException e) {
+      wanted = List.of();
+    }
+    if (wanted.isEmpty()) {
+      throw new VesselsegException.Usage("--calibrate-on: " + model + " does not list its validation images "
+          + "(metadata 'validation_images'), so thresholds cannot be picked without touching other data");
+    }
+    List<String> ask = wanted;
+    List<Sample> found = Datasets.load(calibrateOn, "training").stream().filter(s -> ask.contains(s.id()))
+        .toList();
+    if (found.size() != wanted.size()) {
+      throw new VesselsegException.Usage("--calibrate-on " + calibrateOn + ": expected the model's validation "
+          + "images " + wanted + " in its training split, found " + found.stream().map(Sample::id).toList()
+          + "; pass the dataset the model was trained on");
+    }
+    return found;
   }
 }

@@ -1,7 +1,9 @@
 package io.vesselseg.cli;
 
 import io.vesselseg.infer.Models;
+import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.Tta;
 import picocli.CommandLine.Option;
@@ -34,6 +36,16 @@ final class ModelOptions {
 
   Tta tta() {
     return tta8 ? Tta.D8 : tta ? Tta.FLIPS : Tta.NONE;
+  }
+
+  /** The model's threshold for the chosen test-time augmentation. */
+  float threshold(Checkpoint.Loaded loaded) {
+    return loaded.meta().threshold(tta());
+  }
+
+  /** A whole-image predictor with the chosen test-time augmentation. */
+  Predictor predictor(Network net) {
+    return new Predictor(net, tta());
   }
 
   /** Loads the model, BatchNorm folded for inference unless --unfolded (the caller closes its network). */

@@ -2,7 +2,6 @@ package io.vesselseg.cli;
 
 import io.vesselseg.infer.ImagePrediction;
 import io.vesselseg.infer.Models;
-import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -42,8 +41,8 @@ final class PredictCommand implements Callable<Integer> {
     }
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
-      float t = threshold != null ? threshold : loaded.meta().threshold();
-      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta()), t, overlay,
+      float t = threshold != null ? threshold : modelOptions.threshold(loaded);
+      ImagePrediction.predictAll(files, output, modelOptions.predictor(net), t, overlay,
           Models.fovDiameter(loaded, rescale), w ->
           System.out.println(String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
               w.input().getFileName(), w.probability(), w.mask().getFileName(), 100 * w.vesselFraction(),

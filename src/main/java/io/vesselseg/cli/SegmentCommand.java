@@ -2,7 +2,6 @@ package io.vesselseg.cli;
 
 import io.vesselseg.infer.ImagePrediction;
 import io.vesselseg.infer.Models;
-import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,8 +40,8 @@ final class SegmentCommand implements Callable<Integer> {
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       System.out.println("model: " + Models.describe(modelOptions.model) + ", threshold "
-          + loaded.meta().threshold());
-      ImagePrediction.predictAll(files, output, new Predictor(net, modelOptions.tta()), loaded.meta().threshold(),
+          + modelOptions.threshold(loaded));
+      ImagePrediction.predictAll(files, output, modelOptions.predictor(net), modelOptions.threshold(loaded),
           true,
           Models.fovDiameter(loaded, rescale), w -> System.out.println(String.format(Locale.ROOT,
               "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(),

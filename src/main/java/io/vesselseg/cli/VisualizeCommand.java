@@ -1,7 +1,6 @@
 package io.vesselseg.cli;
 
 import io.vesselseg.infer.Models;
-import io.vesselseg.infer.Predictor;
 import io.vesselseg.infer.Visualization;
 import io.vesselseg.model.Checkpoint;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ final class VisualizeCommand implements Callable<Integer> {
     try (var net = loaded.network()) {
       String heading = "vesselseg: " + Models.describe(modelOptions.model) + " on " + dataOptions.data
           + " (" + split + ")";
-      var result = Visualization.run(new Predictor(net, modelOptions.tta()), samples, loaded.meta().threshold(),
+      var result = Visualization.run(modelOptions.predictor(net), samples, modelOptions.threshold(loaded),
           output, heading, id -> { });
       System.out.println(result.report().toTable());
       System.out.println(result.panels().size() + " panels and overlays written; open " + result.index());

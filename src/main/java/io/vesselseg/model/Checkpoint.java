@@ -39,7 +39,22 @@ public final class Checkpoint {
 
   /** What a model file says besides its weights. {@code metadata} holds every string key of the file. */
   public record Meta(Architecture architecture, Normalization normalization, float threshold,
-      Map<String, String> metadata) {}
+      Map<String, String> metadata) {
+
+    /**
+     * The threshold for predictions made with {@code tta}: the one picked on the validation images under that
+     * augmentation ({@link #thresholdKey}) when the file records it, else {@link #threshold()}.
+     */
+    public float threshold(Tta tta) {
+      String v = tta == Tta.NONE ? null : metadata.get(thresholdKey(tta));
+      return v != null ? Float.parseFloat(v) : threshold;
+    }
+  }
+
+  /** Metadata key of the validation threshold for predictions averaged over {@code tta}. */
+  public static String thresholdKey(Tta tta) {
+    return "threshold_" + tta.label();
+  }
 
   /** A loaded model; {@code optimizerState} is null for exported models. */
   public record Loaded(Network network, Meta meta, byte[] optimizerState) {}

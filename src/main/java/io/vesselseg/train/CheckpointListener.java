@@ -3,14 +3,20 @@ package io.vesselseg.train;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.TrainStep;
+import io.vesselseg.data.Sample;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * After every epoch writes {@code last} (weights, optimizer state, training state: what {@code --resume}
  * needs) and, when validation F1 improved, {@code best} (weights, the validation threshold and figures: the
- * model to use). Both writes are atomic, so a kill at any moment leaves the previous files intact.
+ * model to use). Both writes are atomic, so a kill at any moment leaves the previous files intact. At the end
+ * the best model also gets the thresholds for test-time augmentation, picked on the validation images
+ * ({@link TtaThresholds}).
  */
 public final class CheckpointListener implements TrainListener {
 
@@ -19,10 +25,15 @@ public final class CheckpointListener implements TrainListener {
   private final Path best;
   private final Path last;
   private final Map<String, String> runMetadata;
+  private final List<Sample> validation;
 
-  /** {@code runMetadata} (config, provenance as JSON strings) goes into every file written. */
+  /**
+   * {@code runMetadata} (config, provenance as JSON strings) goes into every file written; {@code validation}
+   * picks the test-time-augmentation thresholds at the end.
+   */
   public CheckpointListener(Network network, TrainStep step, Path best, Path last,
-      Map<String, String> runMetadata) {
+      Map<String, String> runMetadata, List<Sample> validation) {
+    this.validation = validation;
     this.network = network;
     this.step = step;
     this.best = best;
@@ -42,5 +53,14 @@ public final class CheckpointListener implements TrainListener {
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);
     meta.putAll(state.toMetadata());
     Checkpoint.save(last, network, state.bestThreshold(), meta, step);
+  }
+
+  @Override
+  public void onEnd(TrainSummary s) {
+    if (!validation.isEmpty() && Files.isRegularFile(best)) {
+      Map<String, String> t = TtaThresholds.addTo(best, validation, network.device());
+      LoggerFactory.getLogger(CheckpointListener.class).info("validation thresholds with test-time "
+          + "augmentation: {}", t);
+    }
   }
 }

@@ -149,7 +149,7 @@ public final class TrainingRun {
       FovValidator validator = new FovValidator(new Predictor(net, false), val);
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
-      listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta));
+      listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, val));
       listeners.add(run);
       listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY,
           () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));

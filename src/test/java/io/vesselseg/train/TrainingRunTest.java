@@ -60,6 +60,16 @@ class TrainingRunTest {
     }
     List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
     assertEquals(5, csv.size(), "header + one row per epoch: " + csv);
+    var meta = io.vesselseg.model.Checkpoint.load(out.resolve("best.safetensors"),
+        io.vesselseg.model.ComputeDevice.CPU, Precision.FP32);
+    try (var net = meta.network()) {
+      for (var tta : List.of(io.vesselseg.model.Tta.FLIPS, io.vesselseg.model.Tta.D8)) {
+        String key = io.vesselseg.model.Checkpoint.thresholdKey(tta);
+        assertTrue(meta.meta().metadata().containsKey(key), key + " picked on validation at the end");
+        float t = meta.meta().threshold(tta);
+        assertTrue(t > 0 && t < 1, key + " = " + t);
+      }
+    }
     String runJson = Files.readString(out.resolve("run.json"));
     for (String key : List.of("\"config\"", "\"provenance\"", "\"git_commit\"", "\"summary\"", "\"seed\"")) {
       assertTrue(runJson.contains(key), key + " in run.json");

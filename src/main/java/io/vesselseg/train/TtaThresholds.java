@@ -1,0 +1,51 @@
+package io.vesselseg.train;
+
+import io.vesselseg.data.Sample;
+import io.vesselseg.infer.Predictor;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Network;
+import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Tta;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Averaging flipped predictions smooths the probabilities, so the F1-maximising threshold moves. For each
+ * test-time augmentation this picks that threshold on the model's validation images (training data) and
+ * stores it in the model file as {@code threshold_flips} / {@code threshold_d8}, which
+ * {@link Checkpoint.Meta#threshold(Tta)} then returns.
+ */
+public final class TtaThresholds {
+
+  private TtaThresholds() {}
+
+  /** Metadata entries {@code threshold_<tta>} for every augmenting {@link Tta}, picked on {@code validation}. */
+  public static Map<String, String> pick(Network net, List<Sample> validation) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Tta tta : Tta.values()) {
+      if (tta != Tta.NONE) {
+        Validator.Result r = new FovValidator(new Predictor(net, tta), validation).validate();
+        out.put(Checkpoint.thresholdKey(tta), Float.toString((float) r.threshold()));
+      }
+    }
+    return out;
+  }
+
+  /** Loads {@code model}, picks the thresholds on {@code validation} and rewrites the file with them added. */
+  public static Map<String, String> addTo(Path model, List<Sample> validation, ComputeDevice device) {
+    Map<String, String> picked;
+    try (Network net = Checkpoint.load(model, device, Precision.FP32).network()) {
+      net.fuseForInference();
+      picked = pick(net, validation);
+    }
+    SafeTensors.Contents c = SafeTensors.read(model);
+    Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+    meta.putAll(picked);
+    SafeTensors.write(model, c.tensors(), meta);
+    return picked;
+  }
+}
