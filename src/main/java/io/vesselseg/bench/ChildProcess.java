@@ -66,7 +66,7 @@ final class ChildProcess {
     cmd.add("-Xmx2g");
     cmd.add("-Djava.awt.headless=true");
     cmd.add("-Djavacpp.platform=" + System.getProperty("javacpp.platform", "linux-x86_64"));
-    for (String prop : List.of("vesselseg.channelsLast")) {
+    for (String prop : List.of("vesselseg.channelsLast", "vesselseg.foldedChannelsLast")) {
       String v = System.getProperty(prop);
       if (v != null) {
         cmd.add("-D" + prop + "=" + v);
