@@ -10,6 +10,7 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.train.TtaThresholds;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,10 +75,20 @@ final class ExportCommand implements Callable<Integer> {
         throw new VesselsegException.Data("cannot read --figures " + figures + ": " + e.getMessage(), e);
       }
     }
+    List<Sample> validation = calibrateOn != null ? validationImages(Models.resolve(model)) : null;
     Path written = Models.export(model, out, extra);
-    if (calibrateOn != null) {
-      System.out.println("thresholds for test-time augmentation: "
-          + TtaThresholds.addTo(written, validationImages(written), ComputeDevice.CPU));
+    if (validation != null) {
+      try {
+        System.out.println("thresholds for test-time augmentation: "
+            + TtaThresholds.addTo(written, validation, ComputeDevice.CPU));
+      } catch (RuntimeException e) {
+        try {
+          Files.deleteIfExists(written); // no model file without the thresholds that were asked for
+        } catch (IOException ignored) {
+          // the error below is the one to report
+        }
+        throw e;
+      }
     }
     System.out.println("wrote " + written);
     return Main.OK;

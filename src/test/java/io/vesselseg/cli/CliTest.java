@@ -132,6 +132,34 @@ class CliTest {
   }
 
   @Test
+  void exportCalibratesTtaThresholdsOnTheModelsValidationImagesOnly(@TempDir Path dir) throws Exception {
+    List<String> ids = io.vesselseg.data.Datasets.load("synthetic", "training").stream()
+        .map(io.vesselseg.data.Sample::id).limit(2).toList();
+    Path model = dir.resolve("val.safetensors");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 3)) {
+      Checkpoint.save(model, net, 0.5f,
+          Map.of("validation_images", new ObjectMapper().writeValueAsString(ids)), null);
+    }
+    Path out = dir.resolve("calibrated.safetensors");
+    Outcome o = run("export", "--model", model.toString(), "--out", out.toString(), "--calibrate-on",
+        "synthetic");
+    assertEquals(Main.OK, o.code(), o.err());
+    var meta = io.vesselseg.model.SafeTensors.read(out).metadata();
+    for (String key : List.of("threshold_flips", "threshold_d8")) {
+      float t = Float.parseFloat(meta.get(key));
+      assertTrue(t > 0 && t < 1, key + " = " + t);
+    }
+
+    Path refused = dir.resolve("refused.safetensors");
+    Outcome none = run("export", "--model", smallModel(dir).toString(), "--out", refused.toString(),
+        "--calibrate-on", "synthetic");
+    assertEquals(Main.USAGE, none.code(), none.err());
+    assertTrue(none.err().contains("validation_images"), none.err());
+    assertFalse(Files.exists(refused), "no file written when calibration cannot run");
+  }
+
+  @Test
   void batchSizeAliasTrainsAndResumeContinues(@TempDir Path dir) {
     String out = dir.resolve("run").toString();
     String[] args = {"train", "--data", "synthetic", "--out", out, "--epochs", "1", "--steps-per-epoch",
