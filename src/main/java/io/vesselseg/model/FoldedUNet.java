@@ -22,8 +22,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * An inference-only copy of a {@link UNet} in eval mode with every BatchNorm folded into the convolution
  * before it: {@code conv(x, W·γ/σ) + (β − μ·γ/σ)} with {@code σ = sqrt(running_var + eps)}, so each block is
  * two biased convolutions and two in-place ReLUs; the transposed convolutions and the head (no BN follows
- * them) are copied as they are. Every weight is stored channels-last or row-major as asked, to match the
- * layout of the input (channels-last input with channels-last weights lets oneDNN skip layout reorders). The
+ * them) are copied as they are. Every weight is stored channels-last or row-major as asked (channels-last
+ * weights with channels-last input could let oneDNN skip layout reorders; not measurably faster here). The
  * weights are fp32 tensors on the U-Net's device, taken at construction (a snapshot: later training does not
  * reach them), owned by this object and freed by {@link #close()}. {@link #forward} takes and returns the
  * same tensors as {@link UNet#forward}.

@@ -154,8 +154,9 @@ public final class Network implements AutoCloseable {
   public void fuseForInference() {
     dropFused();
     net.eval();
-    // folded weights follow the input's layout unless -Dvesselseg.foldedChannelsLast=false (for measuring)
-    boolean clWeights = channelsLast && !"false".equals(System.getProperty("vesselseg.foldedChannelsLast"));
+    // row-major folded weights unless -Dvesselseg.foldedChannelsLast=true: channels-last ones measured no
+    // faster here (0.38 vs 0.36 s per 565x584 image, medians of 5 noisy runs of 7)
+    boolean clWeights = channelsLast && Boolean.getBoolean("vesselseg.foldedChannelsLast");
     folded = new FoldedUNet(net, clWeights);
   }
 
