@@ -1,15 +1,15 @@
 package io.vesselseg.train;
 
+import io.vesselseg.data.Sample;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.TrainStep;
-import io.vesselseg.data.Sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * After every epoch writes {@code last} (weights, optimizer state, training state: what {@code --resume}

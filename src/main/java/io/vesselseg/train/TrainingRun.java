@@ -154,7 +154,7 @@ public final class TrainingRun {
       listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY,
           () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
       listeners.addAll(extra);
-      PatchSampler sampler = new PatchSampler(train, cfg.patchSize(), 
+      PatchSampler sampler = new PatchSampler(train, cfg.patchSize(),
           PatchSampler.Augmentation.named(cfg.augment()));
       return new Trainer(cfg, step, sampler, validator, listeners).run(start);
     }
