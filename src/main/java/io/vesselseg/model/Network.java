@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * program uses to run the model. Inputs cross the boundary as Java arrays of raw RGB in [0,1], planar
  * [N,3,H,W]; normalisation happens on the device. Every tensor of a call is made inside one PointerScope
  * and freed when the call returns; the module itself lives until {@link #close()}. Predictions can run on a
- * BatchNorm-folded copy of the weights ({@link #fuseForInference()}, or {@code -Dvesselseg.fuseBn=true}).
+ * BatchNorm-folded copy of the weights ({@link #fuseForInference()}, what the inference commands use).
  */
 public final class Network implements AutoCloseable {
 
@@ -30,7 +30,6 @@ public final class Network implements AutoCloseable {
   private final Device nativeDevice;
   private final Precision precision;
   private final boolean channelsLast;
-  private final boolean fuseRequested;
   private Normalization normalization;
   private FoldedUNet folded;
 
@@ -41,7 +40,6 @@ public final class Network implements AutoCloseable {
     this.precision = precision;
     this.normalization = normalization;
     this.channelsLast = !"false".equals(System.getProperty("vesselseg.channelsLast"));
-    this.fuseRequested = Boolean.getBoolean("vesselseg.fuseBn");
     net.to(nativeDevice, false);
     if (Boolean.getBoolean("vesselseg.channelsLastWeights")) {
       weightsChannelsLast();
@@ -148,8 +146,7 @@ public final class Network implements AutoCloseable {
   /**
    * Makes {@link #predict} use a copy of the current weights with every BatchNorm folded into the preceding
    * convolution (eval-mode statistics; the same probabilities within float rounding, fewer kernels). The
-   * copy is a snapshot: a training step drops it, and the next prediction uses the module again (or folds
-   * anew when the {@code vesselseg.fuseBn} system property is true, which makes every Network fold lazily).
+   * copy is a snapshot: a training step drops it, and the next prediction uses the module again.
    */
   public void fuseForInference() {
     dropFused();
@@ -184,9 +181,6 @@ public final class Network implements AutoCloseable {
    */
   public float[] predict(float[] rgb, int n, int h, int w, Tta tta) {
     net.eval();
-    if (fuseRequested && folded == null) {
-      fuseForInference();
-    }
     UnaryOperator<Tensor> f = folded != null ? folded::forward : net::forward;
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {

@@ -37,12 +37,12 @@ public final class TtaThresholds {
 
   /** Loads {@code model}, picks the thresholds on {@code validation} and rewrites the file with them added. */
   public static Map<String, String> addTo(Path model, List<Sample> validation, ComputeDevice device) {
+    SafeTensors.Contents c = SafeTensors.read(model); // read once: loaded here, written back below
     Map<String, String> picked;
-    try (Network net = Checkpoint.load(model, device, Precision.FP32).network()) {
+    try (Network net = Checkpoint.load(c, model.toString(), device, Precision.FP32).network()) {
       net.fuseForInference();
       picked = pick(net, validation);
     }
-    SafeTensors.Contents c = SafeTensors.read(model);
     Map<String, String> meta = new LinkedHashMap<>(c.metadata());
     meta.putAll(picked);
     SafeTensors.write(model, c.tensors(), meta);
