@@ -83,6 +83,15 @@ final class TrainCommand implements Callable<Integer> {
       description = "bce+dice (binary cross-entropy plus soft Dice) or bce")
   String loss;
 
+  @Option(names = "--input", defaultValue = TrainConfig.DEFAULT_INPUT,
+      description = "input channels: rgb, or rg-clahe (blue replaced by the CLAHE-equalised green)")
+  String input;
+
+  @Option(names = "--ema", defaultValue = TrainConfig.DEFAULT_EMA, paramLabel = "DECAY",
+      description = "validate and save an exponential moving average of the weights with this decay per step "
+          + "(e.g. 0.998; 0: off)")
+  double ema;
+
   @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
   boolean resume;
 
@@ -105,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
-        validationImages, new Architecture(depth, baseChannels), threads, augment, loss, resume);
+        validationImages, new Architecture(depth, baseChannels), threads, augment, loss, input, ema, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

@@ -1,5 +1,6 @@
 package io.vesselseg.infer;
 
+import io.vesselseg.data.InputChannels;
 import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.model.Network;
@@ -9,7 +10,9 @@ import io.vesselseg.model.Tta;
  * Turns a whole photograph into a vessel probability map. Images up to {@code maxFullPixels} go through the
  * network in one forward pass (padded inside the U-Net); larger ones are cut into overlapping square tiles
  * whose outputs are blended with a Gaussian weight centred on each tile, so tile seams do not show.
- * Optional test-time augmentation averages the four flips, or all eight symmetries of the square.
+ * Optional test-time augmentation averages the four flips, or all eight symmetries of the square. The
+ * photograph is first turned into the input the model was trained on ({@link InputChannels}), at the scale
+ * the network sees.
  */
 public final class Predictor {
 
@@ -17,6 +20,7 @@ public final class Predictor {
   public static final double RESCALE_TOLERANCE = 0.10;
 
   private final Network network;
+  private final InputChannels channels;
   private final Tta tta;
   private final int tile;
   private final int overlap;
@@ -39,6 +43,7 @@ public final class Predictor {
       throw new IllegalArgumentException("tile " + tile + " must exceed overlap " + overlap + " >= 0");
     }
     this.network = network;
+    this.channels = InputChannels.parse(network.normalization().channels());
     this.tta = tta;
     this.tile = tile;
     this.overlap = overlap;
@@ -77,10 +82,11 @@ public final class Predictor {
 
   /** Probabilities (h*w, row-major) for planar RGB [3,h,w] in [0,1]. */
   public float[] probabilities(float[] rgb, int w, int h) {
+    float[] in = channels.apply(rgb, w, h);
     if ((long) w * h <= maxFullPixels) {
-      return network.predict(rgb, 1, h, w, tta);
+      return network.predict(in, 1, h, w, tta);
     }
-    return tiled(rgb, w, h);
+    return tiled(in, w, h);
   }
 
   private float[] tiled(float[] rgb, int w, int h) {

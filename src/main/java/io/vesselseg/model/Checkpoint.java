@@ -29,12 +29,15 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * name, with {@code __metadata__} keys {@code format}, {@code architecture}, {@code normalization},
  * {@code threshold} and whatever the caller adds (config, provenance, epoch, seed, metrics). A training
  * checkpoint also holds the optimizer state as a U8 tensor {@code optimizer.libtorch_archive} (libtorch's
- * own serialisation of AdamW's moments). Other tools can ignore that tensor.
+ * own serialisation of AdamW's moments) and, when training averages the weights, that average under
+ * {@code average.}-prefixed names. Other tools can ignore those tensors.
  */
 public final class Checkpoint {
 
   public static final String FORMAT = "vesselseg-model-1";
   private static final String OPTIMIZER_KEY = "optimizer.libtorch_archive";
+  /** Tensor-name prefix of the weight average a training checkpoint carries. */
+  private static final String AVERAGE_PREFIX = "average.";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What a model file says besides its weights. {@code metadata} holds every string key of the file. */
@@ -68,6 +71,14 @@ public final class Checkpoint {
       collect(net.module().named_parameters(), tensors);
       collect(net.module().named_buffers(), tensors);
     }
+    if (step != null && step.average() != null) {
+      Map<String, SafeTensors.Entry> avg = new LinkedHashMap<>();
+      try (PointerScope scope = new PointerScope()) {
+        collect(step.average().network().module().named_parameters(), avg);
+        collect(step.average().network().module().named_buffers(), avg);
+      }
+      avg.forEach((k, v) -> tensors.put(AVERAGE_PREFIX + k, v));
+    }
     if (step != null) {
       byte[] state = optimizerBytes(step);
       tensors.put(OPTIMIZER_KEY, new SafeTensors.Entry("U8", new long[] {state.length}, state));
@@ -79,7 +90,7 @@ public final class Checkpoint {
         + a.baseChannels() + "}");
     Normalization n = net.normalization();
     meta.put("normalization", "{\"mean\":" + Arrays.toString(n.mean()) + ",\"std\":"
-        + Arrays.toString(n.std()) + "}");
+        + Arrays.toString(n.std()) + ",\"channels\":\"" + n.channels() + "\"}");
     meta.put("threshold", Float.toString(threshold));
     extra.forEach(meta::putIfAbsent);
     SafeTensors.write(file, tensors, meta);
@@ -149,17 +160,39 @@ public final class Checkpoint {
         std[i] = (float) n.get("std").get(i).asDouble();
       }
       return new Meta(new Architecture(a.get("depth").asInt(), a.get("base_channels").asInt()),
-          new Normalization(mean, std), Float.parseFloat(m.get("threshold")), Map.copyOf(m));
+          new Normalization(mean, std, n.path("channels").asText("rgb")), Float.parseFloat(m.get("threshold")),
+          Map.copyOf(m));
     } catch (IOException | RuntimeException e) {
       throw new VesselsegException.Model("model file " + name + " has unreadable metadata ("
           + e.getMessage() + "): the file is damaged or from another tool", e);
     }
   }
 
+  /**
+   * Restores the weight average a checkpoint holds into {@code step}'s (attached by the caller); false when
+   * the file has none (a run that did not average), leaving it at the trained weights.
+   */
+  public static boolean restoreAverage(SafeTensors.Contents c, String name, TrainStep step) {
+    if (c.tensors().keySet().stream().noneMatch(k -> k.startsWith(AVERAGE_PREFIX))) {
+      return false;
+    }
+    Network avg = step.average().network();
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      fill(avg.module().named_parameters(), c.tensors(), AVERAGE_PREFIX, name, avg);
+      fill(avg.module().named_buffers(), c.tensors(), AVERAGE_PREFIX, name, avg);
+    }
+    return true;
+  }
+
   private static void fill(StringTensorDict dict, Map<String, SafeTensors.Entry> file, String name,
       Network net) {
+    fill(dict, file, "", name, net);
+  }
+
+  private static void fill(StringTensorDict dict, Map<String, SafeTensors.Entry> file, String prefix,
+      String name, Network net) {
     for (long i = 0; i < dict.size(); i++) {
-      String key = dict.get(i).key().getString();
+      String key = prefix + dict.get(i).key().getString();
       Tensor dst = dict.get(i).value();
       long[] shape = shape(dst);
       SafeTensors.Entry e = file.get(key);

@@ -15,12 +15,15 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * One optimisation step of a {@link Network}: AdamW on BCE (+ soft Dice), bf16 autocast around the forward
  * only (per the Network's precision), loss in fp32. Owns the optimizer (created outside any scope, closed by
  * {@link #close()}); each {@link #step} opens and closes its own PointerScope, so only the loss value leaves.
+ * With a {@link WeightAverage} attached, the average follows every step and is the {@link #validated()}
+ * network.
  */
 public final class TrainStep implements AutoCloseable {
 
   private final Network network;
   private final AdamW optimizer;
   private final boolean dice;
+  private WeightAverage average;
 
   /** Steps on BCE + soft Dice. */
   public TrainStep(Network network, double lr, double weightDecay) {
@@ -38,6 +41,25 @@ public final class TrainStep implements AutoCloseable {
 
   AdamW optimizer() {
     return optimizer;
+  }
+
+  /** Keeps an average of the weights with {@code decay} from now on (owned and closed by this step). */
+  public WeightAverage averageWeights(double decay) {
+    if (average != null) {
+      average.close();
+    }
+    average = new WeightAverage(network, decay);
+    return average;
+  }
+
+  /** The weight average, or null when none is kept. */
+  public WeightAverage average() {
+    return average;
+  }
+
+  /** The network to validate and save as the model: the weight average when kept, else the trained one. */
+  public Network validated() {
+    return average != null ? average.network() : network;
   }
 
   /**
@@ -69,6 +91,9 @@ public final class TrainStep implements AutoCloseable {
       }
       loss.backward();
       optimizer.step();
+      if (average != null) {
+        average.update();
+      }
       return value;
     }
   }
@@ -84,6 +109,9 @@ public final class TrainStep implements AutoCloseable {
 
   @Override
   public void close() {
+    if (average != null) {
+      average.close();
+    }
     optimizer.close();
   }
 }

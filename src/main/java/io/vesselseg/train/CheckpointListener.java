@@ -12,9 +12,9 @@ import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
- * After every epoch writes {@code last} (weights, optimizer state, training state: what {@code --resume}
- * needs) and, when validation F1 improved, {@code best} (weights, the validation threshold and figures: the
- * model to use). Both writes are atomic, so a kill at any moment leaves the previous files intact. At the end
+ * After every epoch writes {@code last} (weights, any weight average, optimizer state, training state: what
+ * {@code --resume} needs) and, when validation F1 improved, {@code best} (the validated weights, which are
+ * the average when one is kept, with the validation threshold and figures: the model to use). Both writes are atomic, so a kill at any moment leaves the previous files intact. At the end
  * the best model also gets the thresholds for test-time augmentation, picked on the validation images
  * ({@link TtaThresholds}).
  */
@@ -48,7 +48,7 @@ public final class CheckpointListener implements TrainListener {
       meta.put("epoch", Integer.toString(e.epoch()));
       meta.put("val_f1", Double.toString(e.valF1()));
       meta.put("val_auc", Double.toString(e.valAuc()));
-      Checkpoint.save(best, network, e.threshold(), meta, null);
+      Checkpoint.save(best, step.validated(), e.threshold(), meta, null);
     }
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);
     meta.putAll(state.toMetadata());

@@ -1,6 +1,7 @@
 package io.vesselseg.train;
 
 import io.vesselseg.VesselsegException;
+import io.vesselseg.data.InputChannels;
 import io.vesselseg.data.PatchSampler;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Precision;
@@ -20,6 +21,9 @@ import java.util.Map;
  * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold
  * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
  * @param loss             {@code bce+dice} or {@code bce}
+ * @param input            what the input channels hold ({@link InputChannels} label)
+ * @param ema              decay of the exponential moving average of the weights that is validated and
+ *                         saved (0: the raw weights are)
  */
 public record TrainConfig(
     String data,
@@ -40,6 +44,8 @@ public record TrainConfig(
     int threads,
     String augment,
     String loss,
+    String input,
+    double ema,
     boolean resume) {
 
   public TrainConfig {
@@ -63,6 +69,10 @@ public record TrainConfig(
     require(PatchSampler.Augmentation.isName(augment), "augment", augment,
         "must be one of: " + PatchSampler.Augmentation.NAMES);
     require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
+    require(java.util.Arrays.stream(InputChannels.values()).anyMatch(c -> c.label().equals(input)), "input",
+        input, "must be one of: " + java.util.Arrays.stream(InputChannels.values()).map(InputChannels::label)
+            .toList());
+    require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
   }
 
   private static void require(boolean ok, String field, Object value, String rule) {
@@ -76,6 +86,13 @@ public record TrainConfig(
   /** The losses {@code --loss} accepts; the first is the default. */
   public static final java.util.List<String> LOSSES = java.util.List.of("bce+dice", "bce");
   public static final String DEFAULT_LOSS = "bce+dice";
+  public static final String DEFAULT_INPUT = "rgb";
+  public static final String DEFAULT_EMA = "0";
+
+  /** The input channels as an {@link InputChannels}. */
+  public InputChannels inputChannels() {
+    return InputChannels.parse(input);
+  }
 
   /** True when the loss includes the soft Dice term. */
   public boolean dice() {
@@ -89,12 +106,13 @@ public record TrainConfig(
   public static TrainConfig defaults(String data, Path out) {
     return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto",
         Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, Architecture.defaults(), 0,
-        DEFAULT_AUGMENT, DEFAULT_LOSS, false);
+        DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA), false);
   }
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, loss, resume);
+        warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, loss, input, ema,
+        resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -107,7 +125,8 @@ public record TrainConfig(
         num(m, "validation_images").intValue(),
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
         num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
-        (String) m.getOrDefault("loss", "bce+dice"), resume);
+        (String) m.getOrDefault("loss", "bce+dice"), (String) m.getOrDefault("input", "rgb"),
+        m.get("ema") instanceof Number n ? n.doubleValue() : 0, resume);
   }
 
   private static Number num(Map<String, Object> m, String key) {
@@ -141,6 +160,8 @@ public record TrainConfig(
     m.put("threads", threads);
     m.put("augment", augment);
     m.put("loss", loss);
+    m.put("input", input);
+    m.put("ema", ema);
     m.put("resume", resume);
     return m;
   }

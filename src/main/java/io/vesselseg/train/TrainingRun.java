@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.Provenance;
 import io.vesselseg.VesselsegException;
+import io.vesselseg.data.InputChannels;
 import io.vesselseg.data.PatchSampler;
 import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
@@ -61,8 +62,13 @@ public final class TrainingRun {
     return List.of(train, val);
   }
 
-  /** Per-channel mean and std over the FOV pixels of {@code images}. */
+  /** Per-channel mean and std over the FOV pixels of {@code images} (RGB input). */
   public static Normalization normalization(List<Sample> images) {
+    return normalization(images, InputChannels.RGB);
+  }
+
+  /** Per-channel mean and std over the FOV pixels of {@code images} already turned into {@code channels}. */
+  public static Normalization normalization(List<Sample> images, InputChannels channels) {
     double[] sum = new double[3];
     double[] sq = new double[3];
     long n = 0;
@@ -88,7 +94,7 @@ public final class TrainingRun {
       mean[c] = (float) m;
       std[c] = (float) Math.max(Math.sqrt(Math.max(sq[c] / Math.max(1, n) - m * m, 0)), 1e-3);
     }
-    return new Normalization(mean, std);
+    return new Normalization(mean, std, channels.label());
   }
 
   /**
@@ -100,18 +106,21 @@ public final class TrainingRun {
     RunDirectory run = new RunDirectory(requested.out());
     run.prepare(requested.resume());
     Checkpoint.Loaded resumed = null;
+    SafeTensors.Contents last = null;
     TrainConfig cfg = requested;
     ComputeDevice device = ComputeDevice.resolve(requested.device());
     if (requested.resume()) {
-      SafeTensors.Contents last = SafeTensors.read(run.last());
+      last = SafeTensors.read(run.last());
       cfg = TrainConfig.fromMap(parse(last.metadata().get("config")), requested.out(),
           requested.device(), true);
       resumed = Checkpoint.load(last, run.last().toString(), device, cfg.precision());
     }
     int threads = Engine.threads(cfg.threads());
     List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.seed());
-    List<Sample> train = parts.get(0);
     List<Sample> val = parts.get(1);
+    // patches are cut from training photographs already turned into the network's input; validation
+    // photographs stay as they are, since the Predictor prepares them the way it prepares any photograph
+    List<Sample> train = parts.get(0).stream().map(cfg.inputChannels()::apply).toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({})", device.label(),
         threads, cfg.precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
         train.size(), val.size(), val.stream().map(Sample::id).toList());
@@ -124,7 +133,8 @@ public final class TrainingRun {
       run.truncateMetrics(start.epoch());
       LOG.info("resuming {} after epoch {} (step {})", run.last(), start.epoch(), start.globalStep());
     } else {
-      net = Network.create(cfg.architecture(), device, cfg.precision(), normalization(train), cfg.seed());
+      net = Network.create(cfg.architecture(), device, cfg.precision(),
+          normalization(train, cfg.inputChannels()), cfg.seed());
     }
     Provenance prov = Provenance.capture(device.label(), cfg.seed());
     Map<String, Object> sections = new LinkedHashMap<>();
@@ -132,7 +142,8 @@ public final class TrainingRun {
     sections.put("provenance", prov.toMap());
     sections.put("model", Map.of("architecture", "unet", "depth", cfg.architecture().depth(),
         "base_channels", cfg.architecture().baseChannels(), "parameters", net.parameterCount(),
-        "normalization", Map.of("mean", net.normalization().mean(), "std", net.normalization().std())));
+        "normalization", Map.of("mean", net.normalization().mean(), "std", net.normalization().std(),
+            "channels", net.normalization().channels())));
     sections.put("split", Map.of("training", train.stream().map(Sample::id).toList(),
         "validation", val.stream().map(Sample::id).toList()));
     run.writeRunJson(sections);
@@ -146,7 +157,13 @@ public final class TrainingRun {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
       }
-      FovValidator validator = new FovValidator(new Predictor(net, false), val);
+      if (cfg.ema() > 0) {
+        step.averageWeights(cfg.ema()).setUpdates(start.globalStep());
+        if (last != null && !Checkpoint.restoreAverage(last, run.last().toString(), step)) {
+          LOG.warn("{} holds no weight average: it restarts from the resumed weights", run.last());
+        }
+      }
+      FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val);
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
       listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, val));
@@ -156,8 +173,25 @@ public final class TrainingRun {
       listeners.addAll(extra);
       PatchSampler sampler = new PatchSampler(train, cfg.patchSize(),
           PatchSampler.Augmentation.named(cfg.augment()));
-      return new Trainer(cfg, step, sampler, validator, listeners).run(start);
+      return new Trainer(cfg, step, sampler, cfg.ema() > 0 ? alsoRaw(validator, net, val) : validator,
+          listeners).run(start);
     }
+  }
+
+  /**
+   * Validates the weight average ({@code averaged}, the result) and logs the trained weights' figures on the
+   * same images beside it, so the average's effect is measured in every run that keeps one.
+   */
+  private static Validator alsoRaw(Validator averaged, Network trained, List<Sample> val) {
+    FovValidator raw = new FovValidator(new Predictor(trained, false), val);
+    return () -> {
+      Validator.Result r = raw.validate();
+      Validator.Result a = averaged.validate();
+      LOG.info("validation F1 / AUC: weight average {} / {}, trained weights {} / {}",
+          String.format("%.4f", a.f1()), String.format("%.4f", a.auc()), String.format("%.4f", r.f1()),
+          String.format("%.4f", r.auc()));
+      return a;
+    };
   }
 
   /** Median FOV diameter (pixels) of the training photographs: the scale the model learns at. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vesselseg.data.InputChannels;
 import io.vesselseg.data.SyntheticFundus;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.ComputeDevice;
@@ -43,6 +44,24 @@ class PredictorTest {
       }
       diff /= whole.length;
       assertTrue(diff < 0.02, "mean |tiled - whole| = " + diff);
+    }
+  }
+
+  @Test
+  void aModelTrainedOnRgClaheGetsItsInputPreparedThatWay() {
+    var sample = SyntheticFundus.generate(6, 120, 100);
+    Normalization norm = new Normalization(new float[] {0.5f, 0.3f, 0.5f}, new float[] {0.2f, 0.1f, 0.25f},
+        "rg-clahe");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32, norm, 3)) {
+      float[] viaPredictor = new Predictor(net, false).probabilities(sample);
+      float[] in = InputChannels.RG_CLAHE.apply(sample.rgb(), 120, 100);
+      assertArrayEquals(net.predict(in, 1, 100, 120, false), viaPredictor, 1e-6f);
+      float[] raw = net.predict(sample.rgb(), 1, 100, 120, false);
+      double diff = 0;
+      for (int i = 0; i < raw.length; i++) {
+        diff += Math.abs(raw[i] - viaPredictor[i]);
+      }
+      assertTrue(diff / raw.length > 1e-4, "the raw photograph is not what the network sees");
     }
   }
 }

@@ -14,7 +14,8 @@ class TrainConfigTest {
 
   private static TrainConfig with(int batch, int patch, double lr) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce+dice", false);
+        Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0,
+        false);
   }
 
   @Test
@@ -31,12 +32,20 @@ class TrainConfigTest {
   void unknownLossAndAugmentationAreRefusedWithTheChoices() {
     var l = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
         0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "focal",
-        false));
+        "rgb", 0, false));
     assertEquals("--loss focal must be one of: bce+dice, bce", l.getMessage());
     var a = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
         0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "heavy", "bce",
-        false));
+        "rgb", 0, false));
     assertEquals("--augment heavy must be one of: basic, strong, none", a.getMessage());
+    var i = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
+        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce",
+        "lab", 0, false));
+    assertEquals("--input lab must be one of: [rgb, rg-clahe]", i.getMessage());
+    var e = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
+        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce",
+        "rgb", 1.0, false));
+    assertEquals("--ema 1.0 must be 0 (off) or in [0.5, 1)", e.getMessage());
   }
 
   @Test

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Short real trainings on synthetic fundus images (about a minute in all on 2 cores). */
 class TrainingRunTest {
@@ -26,8 +28,12 @@ class TrainingRunTest {
   private static final List<Sample> IMAGES = SyntheticFundus.dataset(10, 77, 96, 96);
 
   private static TrainConfig config(Path out, int epochs, boolean resume) {
+    return config(out, epochs, resume, "rgb", 0);
+  }
+
+  private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema) {
     return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
-        5, 3, new Architecture(3, 8), 2, "basic", "bce+dice", resume);
+        5, 3, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, resume);
   }
 
   private static ConsoleProgress quiet() {
@@ -79,10 +85,11 @@ class TrainingRunTest {
     assertTrue(ex.getMessage().contains("--resume"), ex.getMessage());
   }
 
-  @Test
-  void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(@TempDir Path dir) {
+  @ParameterizedTest(name = "input {0}, weight average {1}")
+  @CsvSource({"rgb, 0", "rg-clahe, 0.9"})
+  void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(String input, double ema, @TempDir Path dir) {
     Path a = dir.resolve("a");
-    TrainingRun.execute(config(a, 3, false), IMAGES, quiet(), List.of());
+    TrainingRun.execute(config(a, 3, false, input, ema), IMAGES, quiet(), List.of());
 
     Path b = dir.resolve("b");
     TrainListener crashAfterEpoch2 = new TrainListener() {
@@ -93,18 +100,24 @@ class TrainingRunTest {
         }
       }
     };
-    assertThrows(IllegalStateException.class,
-        () -> TrainingRun.execute(config(b, 3, false), IMAGES, quiet(), List.of(crashAfterEpoch2)));
+    assertThrows(IllegalStateException.class, () -> TrainingRun.execute(config(b, 3, false, input, ema),
+        IMAGES, quiet(), List.of(crashAfterEpoch2)));
     TrainSummary resumed = TrainingRun.execute(config(b, 99, true), IMAGES, quiet(), List.of());
     assertEquals(3, resumed.epochs(), "the stored config (3 epochs) wins over the command line");
 
     var wa = SafeTensors.read(a.resolve("last.safetensors")).tensors();
     var wb = SafeTensors.read(b.resolve("last.safetensors")).tensors();
     assertEquals(wa.keySet(), wb.keySet());
+    assertEquals(ema > 0, wa.keySet().stream().anyMatch(k -> k.startsWith("average.")), "average kept");
     for (String k : wa.keySet()) {
       if (!k.startsWith("optimizer.")) {
         assertArrayEquals(wa.get(k).data(), wb.get(k).data(), "tensor " + k + " after resume");
       }
+    }
+    var best = io.vesselseg.model.Checkpoint.load(b.resolve("best.safetensors"),
+        io.vesselseg.model.ComputeDevice.CPU, Precision.FP32);
+    try (var net = best.network()) {
+      assertEquals(input, net.normalization().channels(), "the model records its input channels");
     }
   }
 
