@@ -79,7 +79,7 @@ final class ExportCommand implements Callable<Integer> {
     Path written = Models.export(model, out, extra);
     if (validation != null) {
       try {
-        System.out.println("thresholds for test-time augmentation: "
+        System.out.println("test-time augmentation, thresholds and F1 on the validation images: "
             + TtaThresholds.addTo(written, validation, ComputeDevice.CPU));
       } catch (RuntimeException e) {
         try {

@@ -22,7 +22,7 @@ final class ModelOptions {
   boolean tta8;
 
   @Option(names = "--unfolded", description = "predict with the trainable module instead of its BatchNorm-folded "
-      + "copy (the same probabilities within 1e-4, ~30% more memory; for comparisons)")
+      + "copy (the same probabilities within 1e-4, ~30%% more memory; for comparisons)")
   boolean unfolded;
 
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")

@@ -59,8 +59,8 @@ public final class CheckpointListener implements TrainListener {
   public void onEnd(TrainSummary s) {
     if (!validation.isEmpty() && Files.isRegularFile(best)) {
       Map<String, String> t = TtaThresholds.addTo(best, validation, network.device());
-      LoggerFactory.getLogger(CheckpointListener.class).info("validation thresholds with test-time "
-          + "augmentation: {}", t);
+      LoggerFactory.getLogger(CheckpointListener.class).info("test-time augmentation, thresholds and F1 on "
+          + "the validation images: {}", t);
     }
   }
 }

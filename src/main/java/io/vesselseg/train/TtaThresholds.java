@@ -17,19 +17,24 @@ import java.util.Map;
  * Averaging flipped predictions smooths the probabilities, so the F1-maximising threshold moves. For each
  * test-time augmentation this picks that threshold on the model's validation images (training data) and
  * stores it in the model file as {@code threshold_flips} / {@code threshold_d8}, which
- * {@link Checkpoint.Meta#threshold(Tta)} then returns.
+ * {@link Checkpoint.Meta#threshold(Tta)} then returns, with the validation F1 reached ({@code val_f1_flips} /
+ * {@code val_f1_d8}).
  */
 public final class TtaThresholds {
 
   private TtaThresholds() {}
 
-  /** Metadata entries {@code threshold_<tta>} for every augmenting {@link Tta}, picked on {@code validation}. */
+  /**
+   * Metadata entries {@code threshold_<tta>} for every augmenting {@link Tta}, picked on {@code validation},
+   * and {@code val_f1_<tta>}, the validation F1 at that threshold.
+   */
   public static Map<String, String> pick(Network net, List<Sample> validation) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Tta tta : Tta.values()) {
       if (tta != Tta.NONE) {
         Validator.Result r = new FovValidator(new Predictor(net, tta), validation).validate();
         out.put(Checkpoint.thresholdKey(tta), Float.toString((float) r.threshold()));
+        out.put("val_f1_" + tta.label(), Double.toString(r.f1()));
       }
     }
     return out;

@@ -72,6 +72,8 @@ class TrainingRunTest {
       for (var tta : List.of(io.vesselseg.model.Tta.FLIPS, io.vesselseg.model.Tta.D8)) {
         String key = io.vesselseg.model.Checkpoint.thresholdKey(tta);
         assertTrue(meta.meta().metadata().containsKey(key), key + " picked on validation at the end");
+        double f1 = Double.parseDouble(meta.meta().metadata().get("val_f1_" + tta.label()));
+        assertTrue(f1 > 0 && f1 <= 1, "validation F1 with " + tta + " = " + f1);
         float t = meta.meta().threshold(tta);
         assertTrue(t > 0 && t < 1, key + " = " + t);
       }
