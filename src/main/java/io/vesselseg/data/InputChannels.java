@@ -2,6 +2,7 @@ package io.vesselseg.data;
 
 import io.vesselseg.VesselsegException;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What the network's three input channels hold, computed from the photograph at the scale the network sees
@@ -26,6 +27,11 @@ public enum InputChannels {
     return label;
   }
 
+  /** Every label, in declaration order. */
+  public static List<String> labels() {
+    return Arrays.stream(values()).map(InputChannels::label).toList();
+  }
+
   /** The choice named {@code label}. */
   public static InputChannels parse(String label) {
     for (InputChannels c : values()) {
@@ -34,7 +40,7 @@ public enum InputChannels {
       }
     }
     throw new VesselsegException.Usage("input channels '" + label + "' are not known: expected one of "
-        + Arrays.stream(values()).map(InputChannels::label).toList());
+        + labels());
   }
 
   /** The network input for planar RGB [3,h,w] in [0,1] (the array itself for {@link #RGB}). */

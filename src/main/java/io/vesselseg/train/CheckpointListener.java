@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * After every epoch writes {@code last} (weights, any weight average, optimizer state, training state: what
  * {@code --resume} needs) and, when validation F1 improved, {@code best} (the validated weights, which are
- * the average when one is kept, with the validation threshold and figures: the model to use). Both writes are atomic, so a kill at any moment leaves the previous files intact. At the end
- * the best model also gets the thresholds for test-time augmentation, picked on the validation images
- * ({@link TtaThresholds}).
+ * the average when one is kept, with the validation threshold and figures: the model to use). Both writes
+ * are atomic, so a kill at any moment leaves the previous files intact. At the end the best model also gets
+ * the thresholds for test-time augmentation, picked on the validation images ({@link TtaThresholds}).
  */
 public final class CheckpointListener implements TrainListener {
 

@@ -69,9 +69,8 @@ public record TrainConfig(
     require(PatchSampler.Augmentation.isName(augment), "augment", augment,
         "must be one of: " + PatchSampler.Augmentation.NAMES);
     require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
-    require(java.util.Arrays.stream(InputChannels.values()).anyMatch(c -> c.label().equals(input)), "input",
-        input, "must be one of: " + java.util.Arrays.stream(InputChannels.values()).map(InputChannels::label)
-            .toList());
+    require(InputChannels.labels().contains(input), "input", input,
+        "must be one of: " + InputChannels.labels());
     require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
   }
 
