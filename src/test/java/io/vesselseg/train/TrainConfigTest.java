@@ -28,23 +28,21 @@ class TrainConfigTest {
     assertTrue(l.getMessage().startsWith("--lr 2.0"), l.getMessage());
   }
 
+  /** A valid 8x64² config but for the recipe choices. */
+  private static TrainConfig recipe(String augment, String loss, String input, double ema) {
+    return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
+        3, Architecture.defaults(), 0, augment, loss, input, ema, false);
+  }
+
   @Test
   void unknownLossAndAugmentationAreRefusedWithTheChoices() {
-    var l = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
-        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "focal",
-        "rgb", 0, false));
+    var l = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "focal", "rgb", 0));
     assertEquals("--loss focal must be one of: bce+dice, bce", l.getMessage());
-    var a = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
-        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "heavy", "bce",
-        "rgb", 0, false));
+    var a = assertThrows(VesselsegException.Usage.class, () -> recipe("heavy", "bce", "rgb", 0));
     assertEquals("--augment heavy must be one of: basic, strong, none", a.getMessage());
-    var i = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
-        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce",
-        "lab", 0, false));
+    var i = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "lab", 0));
     assertEquals("--input lab must be one of: [rgb, rg-clahe]", i.getMessage());
-    var e = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2, 10,
-        0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce",
-        "rgb", 1.0, false));
+    var e = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "rgb", 1.0));
     assertEquals("--ema 1.0 must be 0 (off) or in [0.5, 1)", e.getMessage());
   }
 
