@@ -62,8 +62,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "seed for weights, split and patches")
   long seed;
 
-  @Option(names = "--validation-images", defaultValue = "3", description = "training images held out")
+  @Option(names = "--validation-images", defaultValue = "3",
+      description = "training images held out (0: train on all of them, with --thresholds-from)")
   int validationImages;
+
+  @Option(names = "--thresholds-from", paramLabel = "MODEL",
+      description = "with --validation-images 0: take the thresholds of this run directory or model file, "
+          + "a run of the same recipe that held images out")
+  String thresholdsFrom;
 
   @Option(names = "--depth", defaultValue = "4", description = "U-Net levels")
   int depth;
@@ -114,7 +120,8 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
-        validationImages, new Architecture(depth, baseChannels), threads, augment, loss, input, ema, resume);
+        validationImages, new Architecture(depth, baseChannels), threads, augment, loss, input, ema,
+        thresholdsFrom, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

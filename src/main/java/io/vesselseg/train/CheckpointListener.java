@@ -46,8 +46,10 @@ public final class CheckpointListener implements TrainListener {
     if (e.best()) {
       Map<String, String> meta = new LinkedHashMap<>(runMetadata);
       meta.put("epoch", Integer.toString(e.epoch()));
-      meta.put("val_f1", Double.toString(e.valF1()));
-      meta.put("val_auc", Double.toString(e.valAuc()));
+      if (!Double.isNaN(e.valF1())) { // NaN: no validation images, the thresholds were borrowed
+        meta.put("val_f1", Double.toString(e.valF1()));
+        meta.put("val_auc", Double.toString(e.valAuc()));
+      }
       Checkpoint.save(best, step.validated(), e.threshold(), meta, null);
     }
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);

@@ -57,21 +57,25 @@ public final class ConsoleProgress implements TrainListener {
     if (tty) {
       out.print("\r" + " ".repeat(100) + "\r");
     }
+    String val = Double.isNaN(e.valF1()) ? "no validation images"
+        : String.format(Locale.ROOT, "val loss %.4f  val F1 %.4f  val AUC %.4f", e.valLoss(), e.valF1(),
+            e.valAuc());
     out.println(String.format(Locale.ROOT,
-        "epoch %d: loss %.4f  val loss %.4f  val F1 %.4f  val AUC %.4f  thr %.3f  lr %.2e  %.1f patches/s  "
-            + "%s elapsed%s",
-        e.epoch(), e.trainLoss(), e.valLoss(), e.valF1(), e.valAuc(), e.threshold(), e.lr(),
-        e.patchesPerSecond(), clock(e.elapsedSeconds()), e.best() ? "  *best" : ""));
+        "epoch %d: loss %.4f  %s  thr %.3f  lr %.2e  %.1f patches/s  %s elapsed%s",
+        e.epoch(), e.trainLoss(), val, e.threshold(), e.lr(), e.patchesPerSecond(), clock(e.elapsedSeconds()),
+        e.best() && !Double.isNaN(e.valF1()) ? "  *best" : ""));
     out.flush();
   }
 
   @Override
   public void onEnd(TrainSummary s) {
-    out.println(String.format(Locale.ROOT,
-        "done (%s): %d epochs, %d steps in %.1f min, %.1f patches/s; best epoch %d: val F1 %.4f, "
-            + "AUC %.4f, threshold %.3f",
-        s.stopReason(), s.epochs(), s.steps(), s.minutes(), s.patchesPerSecond(), s.bestEpoch(),
-        s.bestValF1(), s.bestValAuc(), s.threshold()));
+    String kept = Double.isNaN(s.bestValF1())
+        ? String.format(Locale.ROOT, "kept the last epoch (no validation images), borrowed threshold %.3f",
+            s.threshold())
+        : String.format(Locale.ROOT, "best epoch %d: val F1 %.4f, AUC %.4f, threshold %.3f", s.bestEpoch(),
+            s.bestValF1(), s.bestValAuc(), s.threshold());
+    out.println(String.format(Locale.ROOT, "done (%s): %d epochs, %d steps in %.1f min, %.1f patches/s; %s",
+        s.stopReason(), s.epochs(), s.steps(), s.minutes(), s.patchesPerSecond(), kept));
   }
 
   static String clock(double seconds) {

@@ -18,12 +18,16 @@ import java.util.Map;
  * @param epochs           number of epochs (0: as many as {@code maxMinutes} allows)
  * @param stepsPerEpoch    optimisation steps between validations
  * @param maxMinutes       wall-clock budget in minutes (0: none)
- * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold
+ * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold;
+ *                         0 trains on every image, keeps the last epoch and takes the thresholds from
+ *                         {@code thresholdsFrom}
  * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
  * @param loss             {@code bce+dice} or {@code bce}
  * @param input            what the input channels hold ({@link InputChannels} label)
  * @param ema              decay of the exponential moving average of the weights that is validated and
  *                         saved (0: the raw weights are)
+ * @param thresholdsFrom   with no validation images: the model file or run directory of a run of the same
+ *                         recipe that held images out, whose thresholds this model takes ("" otherwise)
  */
 public record TrainConfig(
     String data,
@@ -46,9 +50,11 @@ public record TrainConfig(
     String loss,
     String input,
     double ema,
+    String thresholdsFrom,
     boolean resume) {
 
   public TrainConfig {
+    thresholdsFrom = thresholdsFrom == null ? "" : thresholdsFrom;
     require(data != null && !data.isBlank(), "data", data, "must name a dataset folder or 'synthetic'");
     require(out != null, "out", out, "must name a run directory");
     require(epochs >= 0, "epochs", epochs, "must be >= 0");
@@ -64,7 +70,12 @@ public record TrainConfig(
     require(lr > 0 && lr < 1, "lr", lr, "must be in (0, 1)");
     require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
     require(warmupSteps >= 0, "warmup-steps", warmupSteps, "must be >= 0");
-    require(validationImages >= 1, "validation-images", validationImages, "must be >= 1");
+    require(validationImages >= 0, "validation-images", validationImages, "must be >= 0");
+    require(validationImages > 0 || !thresholdsFrom.isBlank(), "validation-images", validationImages,
+        "trains on every image and leaves none to pick the threshold on: add --thresholds-from <run dir or "
+            + "model file> of a run of the same recipe that held images out");
+    require(validationImages == 0 || thresholdsFrom.isBlank(), "thresholds-from", thresholdsFrom,
+        "is only for --validation-images 0 (otherwise the held-out images pick the threshold)");
     require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
     require(PatchSampler.Augmentation.isName(augment), "augment", augment,
         "must be one of: " + PatchSampler.Augmentation.NAMES);
@@ -105,13 +116,13 @@ public record TrainConfig(
   public static TrainConfig defaults(String data, Path out) {
     return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto",
         Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, Architecture.defaults(), 0,
-        DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA), false);
+        DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA), "", false);
   }
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
         warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, loss, input, ema,
-        resume);
+        thresholdsFrom, resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -125,7 +136,8 @@ public record TrainConfig(
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
         num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
         (String) m.getOrDefault("loss", "bce+dice"), (String) m.getOrDefault("input", "rgb"),
-        m.get("ema") instanceof Number n ? n.doubleValue() : 0, resume);
+        m.get("ema") instanceof Number n ? n.doubleValue() : 0, (String) m.getOrDefault("thresholds_from", ""),
+        resume);
   }
 
   private static Number num(Map<String, Object> m, String key) {
@@ -161,6 +173,7 @@ public record TrainConfig(
     m.put("loss", loss);
     m.put("input", input);
     m.put("ema", ema);
+    m.put("thresholds_from", thresholdsFrom);
     m.put("resume", resume);
     return m;
   }

@@ -96,7 +96,8 @@ public final class Trainer {
         long v0 = System.nanoTime();
         Validator.Result val = validator.validate();
         lastValidationSeconds = seconds(v0);
-        boolean best = val.f1() > state.bestValF1();
+        // without validation images (NaN figures) every epoch replaces the last: the final weights are the model
+        boolean best = Double.isNaN(val.f1()) || val.f1() > state.bestValF1();
         double trainSeconds = state.trainSeconds() + epochTrainSeconds;
         long global = state.globalStep() + steps;
         double elapsed = state.elapsedSeconds() + seconds(runStart);

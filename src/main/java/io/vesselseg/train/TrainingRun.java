@@ -104,6 +104,9 @@ public final class TrainingRun {
   public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
       List<TrainListener> extra) {
     RunDirectory run = new RunDirectory(requested.out());
+    // a bad --thresholds-from is reported before the run directory is created
+    BorrowedThresholds borrowed = requested.validationImages() == 0 && !requested.resume()
+        ? borrowThresholds(requested) : null;
     run.prepare(requested.resume());
     Checkpoint.Loaded resumed = null;
     SafeTensors.Contents last = null;
@@ -114,6 +117,7 @@ public final class TrainingRun {
       cfg = TrainConfig.fromMap(parse(last.metadata().get("config")), requested.out(),
           requested.device(), true);
       resumed = Checkpoint.load(last, run.last().toString(), device, cfg.precision());
+      borrowed = cfg.validationImages() == 0 ? borrowThresholds(cfg) : null;
     }
     int threads = Engine.threads(cfg.threads());
     List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.seed());
@@ -153,6 +157,9 @@ public final class TrainingRun {
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(medianFovDiameter(train)));
+    if (borrowed != null) {
+      fileMeta.putAll(borrowed.metadata());
+    }
     try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay(), cfg.dice())) {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
@@ -164,18 +171,39 @@ public final class TrainingRun {
         }
       }
       FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val);
+      Validator validation = borrowed != null ? unvalidated(borrowed.threshold())
+          : cfg.ema() > 0 ? alsoRaw(validator, net, val) : validator;
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
       listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, val));
       listeners.add(run);
-      listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY,
-          () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
+      listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY, val.isEmpty() ? null
+          : () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
       listeners.addAll(extra);
       PatchSampler sampler = new PatchSampler(train, cfg.patchSize(),
           PatchSampler.Augmentation.named(cfg.augment()));
-      return new Trainer(cfg, step, sampler, cfg.ema() > 0 ? alsoRaw(validator, net, val) : validator,
-          listeners).run(start);
+      return new Trainer(cfg, step, sampler, validation, listeners).run(start);
     }
+  }
+
+  /**
+   * The reference run's thresholds for a run that holds no image out, with a warning when its recipe differs
+   * (thresholds picked for another recipe may not suit this one).
+   */
+  private static BorrowedThresholds borrowThresholds(TrainConfig cfg) {
+    BorrowedThresholds b = BorrowedThresholds.from(cfg.thresholdsFrom(), cfg);
+    LOG.info("no validation images: every epoch's model is kept (the last is the result), thresholds from {}",
+        b.metadata().get("thresholds_from"));
+    if (!b.recipeDifferences().isEmpty()) {
+      LOG.warn("--thresholds-from {} was trained with another recipe ({}): its thresholds may not suit this run",
+          cfg.thresholdsFrom(), String.join(", ", b.recipeDifferences()));
+    }
+    return b;
+  }
+
+  /** No held-out images: no figures (NaN), the borrowed threshold. */
+  private static Validator unvalidated(float threshold) {
+    return () -> new Validator.Result(Double.NaN, Double.NaN, threshold, Double.NaN);
   }
 
   /**

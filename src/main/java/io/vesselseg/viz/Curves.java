@@ -101,6 +101,9 @@ public final class Curves {
     MetricsRow flagged = null;
     MetricsRow max = null;
     for (MetricsRow r : rows) {
+      if (Double.isNaN(r.valF1())) {
+        continue; // not validated (a run without validation images): nothing to mark
+      }
       if (r.best()) {
         flagged = r;
       }

@@ -8,6 +8,7 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Precision;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
@@ -15,7 +16,7 @@ class TrainConfigTest {
   private static TrainConfig with(int batch, int patch, double lr) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
         Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0,
-        false);
+        "", false);
   }
 
   @Test
@@ -31,7 +32,7 @@ class TrainConfigTest {
   /** A valid 8x64² config but for the recipe choices. */
   private static TrainConfig recipe(String augment, String loss, String input, double ema) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        3, Architecture.defaults(), 0, augment, loss, input, ema, false);
+        3, Architecture.defaults(), 0, augment, loss, input, ema, "", false);
   }
 
   @Test
@@ -44,6 +45,36 @@ class TrainConfigTest {
     assertEquals("--input lab must be one of: [rgb, rg-clahe]", i.getMessage());
     var e = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "rgb", 1.0));
     assertEquals("--ema 1.0 must be 0 (off) or in [0.5, 1)", e.getMessage());
+  }
+
+  private static TrainConfig held(int validationImages, String thresholdsFrom) {
+    return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
+        validationImages, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, thresholdsFrom, false);
+  }
+
+  @Test
+  void trainingOnEveryImageNeedsThresholdsFromAReferenceAndOnlyThen() {
+    var none = assertThrows(VesselsegException.Usage.class, () -> held(0, ""));
+    assertTrue(none.getMessage().startsWith("--validation-images 0 trains on every image")
+        && none.getMessage().contains("--thresholds-from"), none.getMessage());
+    var both = assertThrows(VesselsegException.Usage.class, () -> held(3, "runs/c"));
+    assertTrue(both.getMessage().startsWith("--thresholds-from runs/c is only for --validation-images 0"),
+        both.getMessage());
+    assertEquals("runs/c", held(0, "runs/c").thresholdsFrom());
+    assertEquals("", held(3, null).thresholdsFrom());
+    TrainConfig back = TrainConfig.fromMap(new java.util.LinkedHashMap<>(held(0, "runs/c").toMap()), Path.of("r"),
+        "cpu", false);
+    assertEquals("runs/c", back.thresholdsFrom());
+  }
+
+  @Test
+  void aReferenceOfAnotherRecipeIsNamedKeyByKey() {
+    var ref = held(3, "").toMap();
+    var run = new java.util.LinkedHashMap<>(held(0, "runs/c").toMap());
+    assertEquals(List.of(), BorrowedThresholds.differences(ref, run), "split and source are not the recipe");
+    run.put("loss", "bce");
+    run.put("batch_size", 8L); // a Long read back from JSON equals the Integer it was
+    assertEquals(List.of("loss bce+dice vs bce"), BorrowedThresholds.differences(ref, run));
   }
 
   @Test

@@ -32,8 +32,14 @@ class TrainingRunTest {
   }
 
   private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema) {
+    return config(out, epochs, resume, input, ema, 3, "");
+  }
+
+  private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema,
+      int validationImages, String thresholdsFrom) {
     return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
-        5, 3, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, resume);
+        5, validationImages, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, thresholdsFrom,
+        resume);
   }
 
   private static ConsoleProgress quiet() {
@@ -85,6 +91,42 @@ class TrainingRunTest {
     var ex = assertThrows(VesselsegException.Usage.class,
         () -> TrainingRun.execute(config(out, 4, false), IMAGES, quiet(), List.of()));
     assertTrue(ex.getMessage().contains("--resume"), ex.getMessage());
+  }
+
+  @Test
+  void withoutValidationImagesItTrainsOnAllAndKeepsTheReferenceThresholds(@TempDir Path dir) throws Exception {
+    Path ref = dir.resolve("ref");
+    TrainingRun.execute(config(ref, 1, false), IMAGES, quiet(), List.of());
+    var refMeta = SafeTensors.read(ref.resolve("best.safetensors")).metadata();
+
+    Path all = dir.resolve("all");
+    TrainSummary s = TrainingRun.execute(config(all, 2, false, "rgb", 0, 0, ref.toString()), IMAGES, quiet(),
+        List.of());
+    assertEquals(2, s.bestEpoch(), "with nothing to validate on, the last epoch is the model");
+    var meta = SafeTensors.read(all.resolve("best.safetensors")).metadata();
+    for (String k : List.of("threshold", "threshold_flips", "threshold_d8")) {
+      assertEquals(Float.parseFloat(refMeta.get(k)), Float.parseFloat(meta.get(k)), k + " taken from ref");
+    }
+    assertEquals("2", meta.get("epoch"));
+    assertEquals("[]", meta.get("validation_images"));
+    assertTrue(!meta.containsKey("val_f1") && !meta.containsKey("val_f1_d8"), "no validation figures: " + meta);
+    var source = new com.fasterxml.jackson.databind.ObjectMapper().readTree(meta.get("thresholds_from"));
+    assertEquals(ref.resolve("best.safetensors").toString(), source.get("file").asText());
+    assertEquals(64, source.get("sha256").asText().length());
+    assertEquals(3, source.get("validation_images").size());
+    assertEquals(Double.parseDouble(refMeta.get("val_f1_d8")), source.get("val_f1_d8").asDouble(), 1e-12);
+    var runJson = new com.fasterxml.jackson.databind.ObjectMapper().readTree(all.resolve("run.json").toFile());
+    assertEquals(IMAGES.size(), runJson.at("/split/training").size(), "every image trained on");
+    assertEquals(3, Files.readAllLines(all.resolve("metrics.csv")).size(), "header + 2 epochs");
+
+    var missing = assertThrows(VesselsegException.Usage.class, () -> TrainingRun.execute(
+        config(dir.resolve("x"), 1, false, "rgb", 0, 0, dir.resolve("nowhere").toString()), IMAGES, quiet(),
+        List.of()));
+    assertTrue(missing.getMessage().startsWith("--thresholds-from"), missing.getMessage());
+    assertTrue(!Files.exists(dir.resolve("x")), "no run directory left behind");
+    var chained = assertThrows(VesselsegException.Usage.class, () -> TrainingRun.execute(
+        config(dir.resolve("y"), 1, false, "rgb", 0, 0, all.toString()), IMAGES, quiet(), List.of()));
+    assertTrue(chained.getMessage().contains("borrowed its thresholds too"), chained.getMessage());
   }
 
   @ParameterizedTest(name = "input {0}, weight average {1}")
