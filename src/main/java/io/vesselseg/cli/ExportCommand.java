@@ -61,7 +61,7 @@ final class ExportCommand implements Callable<Integer> {
         JsonNode doc = json.readTree(figures.toFile());
         Map<String, Object> pooled = new LinkedHashMap<>();
         for (String k : List.of("f1", "iou", "accuracy", "sensitivity", "specificity", "mcc", "auc_roc",
-            "auc_pr", "threshold", "images", "pixels", "split", "data", "tta", "precision")) {
+            "auc_pr", "precision", "threshold", "images", "pixels", "split", "data", "tta", "inference_precision")) {
           if (doc.has(k)) {
             pooled.put(k, json.treeToValue(doc.get(k), Object.class));
           }
@@ -96,7 +96,13 @@ final class ExportCommand implements Callable<Integer> {
 
   /** The model's validation images (ids in its metadata) from the training split of --calibrate-on. */
   private List<Sample> validationImages(Path modelFile) {
-    String ids = SafeTensors.read(modelFile).metadata().get("validation_images");
+    Map<String, String> meta = SafeTensors.read(modelFile).metadata();
+    if (meta.containsKey("thresholds_from")) {
+      throw new VesselsegException.Usage("--calibrate-on: " + model + " was trained on every training image, so "
+          + "none is left to pick thresholds on; it already carries those of its reference run (metadata "
+          + "'thresholds_from'): export it without --calibrate-on");
+    }
+    String ids = meta.get("validation_images");
     List<String> wanted;
     try {
       wanted = ids == null ? List.of() : List.of(new ObjectMapper().readValue(ids, String[].class));

@@ -129,6 +129,8 @@ class CliTest {
       assertTrue(doc.has(key), "key " + key);
     }
     assertEquals(6, doc.get("per_image").size());
+    assertTrue(doc.get("precision").isNumber(), "pooled precision (PPV) is a figure: " + doc.get("precision"));
+    assertEquals("fp32", doc.get("inference_precision").asText());
   }
 
   @Test
@@ -157,6 +159,18 @@ class CliTest {
     assertEquals(Main.USAGE, none.code(), none.err());
     assertTrue(none.err().contains("validation_images"), none.err());
     assertFalse(Files.exists(refused), "no file written when calibration cannot run");
+
+    Path borrowed = dir.resolve("borrowed.safetensors");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 3)) {
+      Checkpoint.save(borrowed, net, 0.5f, Map.of("validation_images", "[]", "thresholds_from",
+          "{\"file\":\"runs/c/best.safetensors\"}"), null);
+    }
+    Outcome all = run("export", "--model", borrowed.toString(), "--out", refused.toString(),
+        "--calibrate-on", "synthetic");
+    assertEquals(Main.USAGE, all.code(), all.err());
+    assertTrue(all.err().contains("trained on every training image"), all.err());
+    assertFalse(Files.exists(refused));
   }
 
   @Test
