@@ -61,7 +61,8 @@ final class ExportCommand implements Callable<Integer> {
         JsonNode doc = json.readTree(figures.toFile());
         Map<String, Object> pooled = new LinkedHashMap<>();
         for (String k : List.of("f1", "iou", "accuracy", "sensitivity", "specificity", "mcc", "auc_roc",
-            "auc_pr", "precision", "threshold", "images", "pixels", "split", "data", "tta", "inference_precision")) {
+            "auc_pr", "precision", "threshold", "images", "pixels", "split", "data", "tta",
+            "inference_precision")) {
           if (doc.has(k)) {
             pooled.put(k, json.treeToValue(doc.get(k), Object.class));
           }
