@@ -129,11 +129,16 @@ class TrainingRunTest {
     assertTrue(chained.getMessage().contains("borrowed its thresholds too"), chained.getMessage());
   }
 
-  @ParameterizedTest(name = "input {0}, weight average {1}")
-  @CsvSource({"rgb, 0", "rg-clahe, 0.9"})
-  void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(String input, double ema, @TempDir Path dir) {
+  @ParameterizedTest(name = "input {0}, weight average {1}, validation images {2}")
+  @CsvSource({"rgb, 0, 3", "rg-clahe, 0.9, 3", "rgb, 0, 0"})
+  void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(String input, double ema, int validationImages,
+      @TempDir Path dir) {
+    String ref = validationImages == 0 ? dir.resolve("ref").toString() : "";
+    if (validationImages == 0) { // a run on every image takes its thresholds from a reference run
+      TrainingRun.execute(config(Path.of(ref), 1, false), IMAGES, quiet(), List.of());
+    }
     Path a = dir.resolve("a");
-    TrainingRun.execute(config(a, 3, false, input, ema), IMAGES, quiet(), List.of());
+    TrainingRun.execute(config(a, 3, false, input, ema, validationImages, ref), IMAGES, quiet(), List.of());
 
     Path b = dir.resolve("b");
     TrainListener crashAfterEpoch2 = new TrainListener() {
@@ -144,8 +149,8 @@ class TrainingRunTest {
         }
       }
     };
-    assertThrows(IllegalStateException.class, () -> TrainingRun.execute(config(b, 3, false, input, ema),
-        IMAGES, quiet(), List.of(crashAfterEpoch2)));
+    assertThrows(IllegalStateException.class, () -> TrainingRun.execute(
+        config(b, 3, false, input, ema, validationImages, ref), IMAGES, quiet(), List.of(crashAfterEpoch2)));
     TrainSummary resumed = TrainingRun.execute(config(b, 99, true), IMAGES, quiet(), List.of());
     assertEquals(3, resumed.epochs(), "the stored config (3 epochs) wins over the command line");
 
@@ -163,6 +168,8 @@ class TrainingRunTest {
     try (var net = best.network()) {
       assertEquals(input, net.normalization().channels(), "the model records its input channels");
     }
+    assertEquals(validationImages == 0, best.meta().metadata().containsKey("thresholds_from"),
+        "borrowed thresholds survive the resume");
   }
 
   @Test
