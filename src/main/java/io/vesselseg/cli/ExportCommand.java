@@ -6,6 +6,7 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Datasets;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Models;
+import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.train.TtaThresholds;
@@ -103,19 +104,12 @@ final class ExportCommand implements Callable<Integer> {
           + "none is left to pick thresholds on; it already carries those of its reference run (metadata "
           + "'thresholds_from'): export it without --calibrate-on");
     }
-    String ids = meta.get("validation_images");
-    List<String> wanted;
-    try {
-      wanted = ids == null ? List.of() : List.of(new ObjectMapper().readValue(ids, String[].class));
-    } catch (IOException e) {
-      wanted = List.of();
-    }
+    List<String> wanted = Checkpoint.validationImages(meta);
     if (wanted.isEmpty()) {
       throw new VesselsegException.Usage("--calibrate-on: " + model + " does not list its validation images "
           + "(metadata 'validation_images'), so thresholds cannot be picked without touching other data");
     }
-    List<String> ask = wanted;
-    List<Sample> found = Datasets.load(calibrateOn, "training").stream().filter(s -> ask.contains(s.id()))
+    List<Sample> found = Datasets.load(calibrateOn, "training").stream().filter(s -> wanted.contains(s.id()))
         .toList();
     if (found.size() != wanted.size()) {
       throw new VesselsegException.Usage("--calibrate-on " + calibrateOn + ": expected the model's validation "

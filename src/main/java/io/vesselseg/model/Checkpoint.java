@@ -54,6 +54,20 @@ public final class Checkpoint {
     }
   }
 
+  /**
+   * The ids of the images a model was validated on (its metadata {@code validation_images}); empty when
+   * absent or unreadable.
+   */
+  public static java.util.List<String> validationImages(Map<String, String> metadata) {
+    String ids = metadata.get("validation_images");
+    try {
+      return ids == null ? java.util.List.of()
+          : java.util.List.of(new ObjectMapper().readValue(ids, String[].class));
+    } catch (IOException e) {
+      return java.util.List.of();
+    }
+  }
+
   /** Metadata key of the validation threshold for predictions averaged over {@code tta}. */
   public static String thresholdKey(Tta tta) {
     return "threshold_" + tta.label();

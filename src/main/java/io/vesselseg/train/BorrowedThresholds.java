@@ -57,7 +57,7 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       throw new VesselsegException.Data("cannot read --thresholds-from " + file + ": " + e.getMessage(), e);
     }
     Map<String, String> meta = SafeTensors.parse(bytes, file.toString()).metadata();
-    List<String> validation = strings(meta.get("validation_images"));
+    List<String> validation = Checkpoint.validationImages(meta);
     if (meta.containsKey("thresholds_from") || validation.isEmpty() || !meta.containsKey("threshold")) {
       throw new VesselsegException.Usage("--thresholds-from " + file + ": expected a model whose threshold was "
           + "picked on held-out images (metadata 'validation_images' and 'threshold'), found "
@@ -100,14 +100,6 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       return x.doubleValue() == y.doubleValue();
     }
     return Objects.equals(a, b);
-  }
-
-  private static List<String> strings(String json) {
-    try {
-      return json == null ? List.of() : List.of(JSON.readValue(json, String[].class));
-    } catch (JsonProcessingException e) {
-      return List.of();
-    }
   }
 
   /** The reference's stored config with the defaults of keys older versions did not write filled in. */
