@@ -66,6 +66,11 @@ final class TrainCommand implements Callable<Integer> {
       description = "training images held out (0: train on all of them, with --thresholds-from)")
   int validationImages;
 
+  @Option(names = "--fold", defaultValue = "1",
+      description = "hold out the Nth block of --validation-images images in the seeded order (1..training "
+          + "images / validation images); train folds 1..K for K-fold cross-validation")
+  int fold;
+
   @Option(names = "--thresholds-from", paramLabel = "MODEL",
       description = "with --validation-images 0: take the thresholds of this run directory or model file, "
           + "a run of the same recipe that held images out")
@@ -120,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
-        validationImages, new Architecture(depth, baseChannels), threads, augment, loss, input, ema,
+        validationImages, fold, new Architecture(depth, baseChannels), threads, augment, loss, input, ema,
         thresholdsFrom, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);

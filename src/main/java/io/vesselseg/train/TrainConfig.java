@@ -21,6 +21,9 @@ import java.util.Map;
  * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold;
  *                         0 trains on every image, keeps the last epoch and takes the thresholds from
  *                         {@code thresholdsFrom}
+ * @param fold             which block of {@code validationImages} images, in the seeded order, is held out (1..K,
+ *                         K = training images / validationImages): folds 1..K are a K-fold cross-validation;
+ *                         fold 1 is the split every earlier version used
  * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
  * @param loss             {@code bce+dice} or {@code bce}
  * @param input            what the input channels hold ({@link InputChannels} label)
@@ -44,6 +47,7 @@ public record TrainConfig(
     Precision precision,
     long seed,
     int validationImages,
+    int fold,
     Architecture architecture,
     int threads,
     String augment,
@@ -71,6 +75,9 @@ public record TrainConfig(
     require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
     require(warmupSteps >= 0, "warmup-steps", warmupSteps, "must be >= 0");
     require(validationImages >= 0, "validation-images", validationImages, "must be >= 0");
+    require(fold >= 1, "fold", fold, "must be >= 1 (folds are numbered from 1)");
+    require(fold == 1 || validationImages > 0, "fold", fold,
+        "needs images held out: with --validation-images 0 there is nothing to fold");
     require(validationImages > 0 || !thresholdsFrom.isBlank(), "validation-images", validationImages,
         "trains on every image and leaves none to pick the threshold on: add --thresholds-from <run dir or "
             + "model file> of a run of the same recipe that held images out");
@@ -115,14 +122,14 @@ public record TrainConfig(
    */
   public static TrainConfig defaults(String data, Path out) {
     return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto",
-        Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, Architecture.defaults(), 0,
+        Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, 1, Architecture.defaults(), 0,
         DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA), "", false);
   }
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, validationImages, architecture, threads, augment, loss, input, ema,
-        thresholdsFrom, resume);
+        warmupSteps, device, precision, seed, validationImages, fold, architecture, threads, augment, loss, input,
+        ema, thresholdsFrom, resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -132,7 +139,7 @@ public record TrainConfig(
         num(m, "batch_size").intValue(), num(m, "patch_size").intValue(), num(m, "lr").doubleValue(),
         num(m, "weight_decay").doubleValue(), num(m, "warmup_steps").intValue(), device,
         Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
-        num(m, "validation_images").intValue(),
+        num(m, "validation_images").intValue(), m.get("fold") instanceof Number f ? f.intValue() : 1,
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
         num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
         (String) m.getOrDefault("loss", "bce+dice"), (String) m.getOrDefault("input", "rgb"),
@@ -166,6 +173,7 @@ public record TrainConfig(
     m.put("precision", precision.label());
     m.put("seed", seed);
     m.put("validation_images", validationImages);
+    m.put("fold", fold);
     m.put("depth", architecture.depth());
     m.put("base_channels", architecture.baseChannels());
     m.put("threads", threads);

@@ -42,18 +42,30 @@ public final class TrainingRun {
 
   private TrainingRun() {}
 
-  /** Splits {@code all} into (training, validation) with a seeded shuffle; validation keeps input order. */
-  public static List<List<Sample>> split(List<Sample> all, int validationImages, long seed) {
+  /**
+   * Splits {@code all} into (training, validation): a seeded shuffle of the image indices, of which block
+   * {@code fold} (1-based) of {@code validationImages} indices is held out. Folds 1..K (K = size /
+   * validationImages) are disjoint; fold 1 is the first {@code validationImages} indices, the split of every
+   * earlier version. Both lists keep input order.
+   */
+  public static List<List<Sample>> split(List<Sample> all, int validationImages, int fold, long seed) {
     if (all.size() <= validationImages) {
       throw new VesselsegException.Data("need more than " + validationImages + " training images to hold "
           + validationImages + " out for validation, found " + all.size());
+    }
+    int folds = validationImages == 0 ? 1 : all.size() / validationImages;
+    if (fold > folds) {
+      throw new VesselsegException.Usage("--fold " + fold + " does not exist: " + all.size()
+          + " training images make " + folds + " folds of " + validationImages + " (--validation-images); "
+          + "use --fold 1.." + folds + ", or hold fewer images out per fold");
     }
     List<Integer> idx = new ArrayList<>();
     for (int i = 0; i < all.size(); i++) {
       idx.add(i);
     }
     Collections.shuffle(idx, new Random(seed));
-    List<Integer> valIdx = idx.subList(0, validationImages).stream().sorted().toList();
+    int from = (fold - 1) * validationImages;
+    List<Integer> valIdx = idx.subList(from, from + validationImages).stream().sorted().toList();
     List<Sample> train = new ArrayList<>();
     List<Sample> val = new ArrayList<>();
     for (int i = 0; i < all.size(); i++) {
@@ -107,6 +119,9 @@ public final class TrainingRun {
     // a bad --thresholds-from is reported before the run directory is created
     BorrowedThresholds borrowed = requested.validationImages() == 0 && !requested.resume()
         ? borrowThresholds(requested) : null;
+    if (!requested.resume()) { // so is a --fold the images cannot make
+      split(all, requested.validationImages(), requested.fold(), requested.seed());
+    }
     run.prepare(requested.resume());
     Checkpoint.Loaded resumed = null;
     SafeTensors.Contents last = null;
@@ -120,14 +135,16 @@ public final class TrainingRun {
       borrowed = cfg.validationImages() == 0 ? borrowThresholds(cfg) : null;
     }
     int threads = Engine.threads(cfg.threads());
-    List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.seed());
+    List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.fold(), cfg.seed());
     List<Sample> val = parts.get(1);
     // patches are cut from training photographs already turned into the network's input; validation
     // photographs stay as they are, since the Predictor prepares them the way it prepares any photograph
     List<Sample> train = parts.get(0).stream().map(cfg.inputChannels()::apply).toList();
-    LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({})", device.label(),
+    LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
         threads, cfg.precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
-        train.size(), val.size(), val.stream().map(Sample::id).toList());
+        train.size(), val.size(), cfg.validationImages() == 0 ? ""
+            : "fold " + cfg.fold() + " of " + all.size() / cfg.validationImages() + ": ",
+        val.stream().map(Sample::id).toList());
 
     TrainState start = TrainState.fresh();
     Network net;

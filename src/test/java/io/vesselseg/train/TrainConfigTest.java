@@ -15,7 +15,7 @@ class TrainConfigTest {
 
   private static TrainConfig with(int batch, int patch, double lr) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0,
+        Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0,
         "", false);
   }
 
@@ -32,7 +32,7 @@ class TrainConfigTest {
   /** A valid 8x64² config but for the recipe choices. */
   private static TrainConfig recipe(String augment, String loss, String input, double ema) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        3, Architecture.defaults(), 0, augment, loss, input, ema, "", false);
+        3, 1, Architecture.defaults(), 0, augment, loss, input, ema, "", false);
   }
 
   @Test
@@ -49,7 +49,7 @@ class TrainConfigTest {
 
   private static TrainConfig held(int validationImages, String thresholdsFrom) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        validationImages, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, thresholdsFrom, false);
+        validationImages, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, thresholdsFrom, false);
   }
 
   @Test
@@ -111,5 +111,27 @@ class TrainConfigTest {
     assertEquals(2e-3, s.at(19, 0), 1e-9);
     assertTrue(s.at(199, 0) < 1e-6, "a 200-step run anneals to ~0 by its last step: " + s.at(199, 0));
     assertEquals(200, new LrSchedule(2e-3, 200, 5000, 0).warmupSteps(), "long runs keep their warm-up");
+  }
+
+  @Test
+  void foldsAreNumberedFromOneAndNeedHeldOutImages() {
+    var zero = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
+        10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, 0, Architecture.defaults(), 0, "basic",
+        "bce+dice", "rgb", 0, "", false));
+    assertEquals("--fold 0 must be >= 1 (folds are numbered from 1)", zero.getMessage());
+    var none = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
+        10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 0, 2, Architecture.defaults(), 0, "basic",
+        "bce+dice", "rgb", 0, "runs/c", false));
+    assertEquals("--fold 2 needs images held out: with --validation-images 0 there is nothing to fold",
+        none.getMessage());
+    TrainConfig third = held(3, "");
+    assertEquals(1, TrainConfig.fromMap(withoutFold(third.toMap()), Path.of("r"), "cpu", false).fold(),
+        "configs stored before --fold existed read as fold 1");
+  }
+
+  private static java.util.Map<String, Object> withoutFold(java.util.Map<String, Object> m) {
+    java.util.Map<String, Object> copy = new java.util.LinkedHashMap<>(m);
+    copy.remove("fold");
+    return copy;
   }
 }

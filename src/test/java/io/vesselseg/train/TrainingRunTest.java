@@ -2,6 +2,7 @@ package io.vesselseg.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,8 +38,13 @@ class TrainingRunTest {
 
   private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema,
       int validationImages, String thresholdsFrom) {
+    return config(out, epochs, resume, input, ema, validationImages, 1, thresholdsFrom);
+  }
+
+  private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema,
+      int validationImages, int fold, String thresholdsFrom) {
     return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
-        5, validationImages, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, thresholdsFrom,
+        5, validationImages, fold, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, thresholdsFrom,
         resume);
   }
 
@@ -194,5 +200,57 @@ class TrainingRunTest {
         () -> TrainingRun.execute(config(out, 2, true), poisoned, quiet(), List.of()));
     assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("--lr"), e.getMessage());
     assertArrayEquals(before, Files.readAllBytes(out.resolve("last.safetensors")));
+  }
+
+  /** Twenty 16×16 images named like DRIVE's training set, 21_training..40_training. */
+  private static List<Sample> driveLike() {
+    List<Sample> out = new ArrayList<>();
+    List<Sample> tiny = SyntheticFundus.dataset(20, 3, 16, 16);
+    for (int i = 0; i < tiny.size(); i++) {
+      Sample s = tiny.get(i);
+      out.add(new Sample((21 + i) + "_training", s.width(), s.height(), s.rgb(), s.vessel(), null, s.fov(),
+          false));
+    }
+    return out;
+  }
+
+  private static List<String> ids(List<Sample> samples) {
+    return samples.stream().map(Sample::id).toList();
+  }
+
+  @Test
+  void foldOneHoldsOutTheImagesEveryEarlierRunHeldOut() {
+    // runs a..g and the shipped run h's reference (run c) validated on 35-37 with seed 42
+    assertEquals(List.of("35_training", "36_training", "37_training"),
+        ids(TrainingRun.split(driveLike(), 3, 1, 42).get(1)));
+  }
+
+  @Test
+  void theFoldsAreDisjointCoverEveryImageAndKeepInputOrder() {
+    List<Sample> all = driveLike();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int fold = 1; fold <= 5; fold++) {
+      List<List<Sample>> parts = TrainingRun.split(all, 4, fold, 42);
+      List<String> val = ids(parts.get(1));
+      assertEquals(4, val.size());
+      assertEquals(val.stream().sorted().toList(), val, "validation keeps input order");
+      for (String id : val) {
+        assertTrue(seen.add(id), id + " held out by two folds");
+      }
+      List<String> train = new ArrayList<>(ids(all));
+      train.removeAll(val);
+      assertEquals(train, ids(parts.get(0)), "training is the rest, in input order");
+    }
+    assertEquals(20, seen.size(), "five folds of four cover all twenty images");
+  }
+
+  @Test
+  void aFoldTheImagesCannotMakeIsRefusedBeforeTheRunDirectoryExists(@TempDir Path dir) {
+    Path out = dir.resolve("run");
+    var e = assertThrows(VesselsegException.Usage.class, () -> TrainingRun.execute(
+        config(out, 1, false, "rgb", 0, 2, 6, ""), IMAGES, quiet(), List.of()));
+    assertEquals("--fold 6 does not exist: 10 training images make 5 folds of 2 (--validation-images); "
+        + "use --fold 1..5, or hold fewer images out per fold", e.getMessage());
+    assertFalse(Files.exists(out), "nothing written");
   }
 }

@@ -1,0 +1,96 @@
+package io.vesselseg.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.Sample;
+import io.vesselseg.data.SyntheticFundus;
+import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Tta;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CrossValidationTest {
+
+  private static final List<Sample> IMAGES = SyntheticFundus.dataset(6, 31, 64, 64);
+
+  @TempDir
+  static Path dir;
+
+  private static TrainConfig fold(String name, int fold, double lr, int validationImages, String from) {
+    return new TrainConfig("synthetic", dir.resolve(name), 1, 20, 0, 8, 32, lr, 1e-4, 5, "cpu", Precision.FP32,
+        9, validationImages, fold, new Architecture(2, 4), 2, "basic", "bce+dice", "rgb", 0, from, false);
+  }
+
+  private static void train(TrainConfig cfg) {
+    TrainingRun.execute(cfg, IMAGES, new ConsoleProgress(new PrintStream(new ByteArrayOutputStream()), false),
+        List.of());
+  }
+
+  @BeforeAll
+  static void trainThreeFoldsOfTwo() {
+    for (int f = 1; f <= 3; f++) {
+      train(fold("f" + f, f, 3e-3, 2, ""));
+    }
+  }
+
+  private static String run(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  @Test
+  void eachFoldScoresTheImagesItHeldOutAndThePoolAddsThemUp() {
+    var r = CrossValidation.run(List.of(run("f1"), run("f2"), run("f3")), IMAGES, Tta.NONE, "cpu", id -> { });
+    Set<String> held = new HashSet<>();
+    long tp = 0;
+    for (var f : r.folds()) {
+      assertEquals(2, f.validation().size());
+      held.addAll(f.validation());
+      tp += f.confusion().tp();
+      // the fold's threshold is the one that maximised F1 on these very images when it was trained
+      var meta = SafeTensors.read(dir.resolve("f" + f.fold()).resolve("best.safetensors")).metadata();
+      assertEquals(Double.parseDouble(meta.get("val_f1")), f.f1(), 1e-6, "fold " + f.fold());
+    }
+    assertEquals(6, held.size(), "three folds of two cover all six images");
+    assertEquals(List.of(1, 2, 3), r.folds().stream().map(CrossValidation.Fold::fold).toList());
+    assertEquals(tp, r.pooled().tp());
+    assertTrue(r.bestThreshold() > 0 && r.bestThreshold() < 1 && r.bestF1() > 0, r.toTable());
+    assertTrue(r.pooledAuc() > 0.5 && r.pooledAuc() <= 1, "AUC " + r.pooledAuc());
+    assertTrue(r.toTable().contains("3 folds, 6 of 6 training images held out once"), r.toTable());
+  }
+
+  @Test
+  void runsThatAreNotFoldsOfOneRecipeAreRefusedBeforeAnyPrediction() {
+    var one = assertThrows(VesselsegException.Usage.class,
+        () -> CrossValidation.run(List.of(run("f1")), IMAGES, Tta.NONE, "cpu", id -> { }));
+    assertTrue(one.getMessage().startsWith("cross-validation needs the runs of at least 2 folds, found 1"),
+        one.getMessage());
+    var twice = assertThrows(VesselsegException.Usage.class,
+        () -> CrossValidation.run(List.of(run("f1"), run("f1")), IMAGES, Tta.NONE, "cpu", id -> { }));
+    assertTrue(twice.getMessage().contains("is held out by both") && twice.getMessage().contains("disjoint"),
+        twice.getMessage());
+    train(fold("other", 2, 1e-3, 2, ""));
+    var recipe = assertThrows(VesselsegException.Usage.class,
+        () -> CrossValidation.run(List.of(run("f1"), run("other")), IMAGES, Tta.NONE, "cpu", id -> { }));
+    assertTrue(recipe.getMessage().contains("another recipe") && recipe.getMessage().contains("lr 0.003 vs 0.001"),
+        recipe.getMessage());
+    train(fold("refit", 1, 3e-3, 0, run("f1")));
+    var refit = assertThrows(VesselsegException.Usage.class,
+        () -> CrossValidation.run(List.of(run("f1"), run("refit")), IMAGES, Tta.NONE, "cpu", id -> { }));
+    assertTrue(refit.getMessage().contains("held no training images out"), refit.getMessage());
+    var elsewhere = assertThrows(VesselsegException.Usage.class, () -> CrossValidation.run(
+        List.of(run("f1"), run("f2")), IMAGES.subList(2, 6), Tta.NONE, "cpu", id -> { }));
+    assertTrue(elsewhere.getMessage().contains("training split lacks"), elsewhere.getMessage());
+  }
+}
