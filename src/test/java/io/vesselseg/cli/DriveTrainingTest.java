@@ -62,4 +62,29 @@ class DriveTrainingTest {
       assertEquals(shipped.get(k).asDouble(), doc.get(k).asDouble(), 1e-4, k);
     }
   }
+
+  @Test
+  void twoFoldsOfTenCrossValidateOnEveryDriveTrainingImage(@TempDir Path dir) throws Exception {
+    Path data = drive();
+    for (int fold = 1; fold <= 2; fold++) {
+      var t = CliTest.run("train", "--data", data.toString(), "--out", dir.resolve("f" + fold).toString(),
+          "--validation-images", "10", "--fold", Integer.toString(fold), "--epochs", "1", "--steps-per-epoch",
+          "30", "--patch-size", "64", "--batch-size", "8", "--depth", "2", "--base-channels", "8");
+      assertEquals(Main.OK, t.code(), t.err());
+    }
+    Path json = dir.resolve("cv.json");
+    var cv = CliTest.run("crossval", "--data", data.toString(), dir.resolve("f1").toString(),
+        dir.resolve("f2").toString(), "--json", json.toString());
+    assertEquals(Main.OK, cv.code(), cv.err());
+    System.out.println(cv.out());
+    var doc = new ObjectMapper().readTree(json.toFile());
+    java.util.Set<String> held = new java.util.TreeSet<>();
+    doc.get("folds").forEach(f -> f.get("validation_images").forEach(id -> held.add(id.asText())));
+    assertEquals(20, held.size(), "two folds of ten hold out all 20 DRIVE training images: " + held);
+    assertTrue(doc.get("pooled_auc_roc").asDouble() > 0.7, "pooled AUC " + doc.get("pooled_auc_roc"));
+    var twice = CliTest.run("crossval", "--data", data.toString(), dir.resolve("f1").toString(),
+        dir.resolve("f1").toString());
+    assertEquals(Main.USAGE, twice.code());
+    assertTrue(twice.err().contains("held out by both"), twice.err());
+  }
 }
