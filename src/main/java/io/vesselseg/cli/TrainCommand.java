@@ -91,7 +91,8 @@ final class TrainCommand implements Callable<Integer> {
   String augment;
 
   @Option(names = "--loss", defaultValue = TrainConfig.DEFAULT_LOSS,
-      description = "bce+dice (binary cross-entropy plus soft Dice) or bce")
+      description = "bce+dice (binary cross-entropy plus soft Dice), bce, or bce+dice+cldice (the Dice weight "
+          + "shared with soft clDice, which weighs thin vessels' centre lines like thick ones')")
   String loss;
 
   @Option(names = "--input", defaultValue = TrainConfig.DEFAULT_INPUT,

@@ -2,6 +2,8 @@ package io.vesselseg.model;
 
 import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
 import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.max_pool2d;
+import static org.bytedeco.pytorch.global.torch.relu;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -12,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * One optimisation step of a {@link Network}: AdamW on BCE (+ soft Dice), bf16 autocast around the forward
+ * One optimisation step of a {@link Network}: AdamW on a {@link Loss}, bf16 autocast around the forward
  * only (per the Network's precision), loss in fp32. Owns the optimizer (created outside any scope, closed by
  * {@link #close()}); each {@link #step} opens and closes its own PointerScope, so only the loss value leaves.
  * With a {@link WeightAverage} attached, the average follows every step and is the {@link #validated()}
@@ -22,7 +24,7 @@ public final class TrainStep implements AutoCloseable {
 
   private final Network network;
   private final AdamW optimizer;
-  private final boolean dice;
+  private final Loss loss;
   private WeightAverage average;
 
   /** Steps on BCE + soft Dice. */
@@ -32,8 +34,13 @@ public final class TrainStep implements AutoCloseable {
 
   /** Steps on BCE, plus soft Dice when {@code dice}. */
   public TrainStep(Network network, double lr, double weightDecay, boolean dice) {
+    this(network, lr, weightDecay, dice ? Loss.BCE_DICE : Loss.BCE);
+  }
+
+  /** Steps on {@code loss}. */
+  public TrainStep(Network network, double lr, double weightDecay, Loss loss) {
     this.network = network;
-    this.dice = dice;
+    this.loss = loss;
     AdamWOptions o = new AdamWOptions(lr);
     o.weight_decay().put(weightDecay);
     this.optimizer = new AdamW(network.module().parameters(), o);
@@ -81,15 +88,19 @@ public final class TrainStep implements AutoCloseable {
       Tensor target = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
           .to(net.nativeDevice(), ScalarType.Float);
       Tensor logits = net.logits(in);
-      Tensor loss = binary_cross_entropy_with_logits(logits, target);
-      if (dice) {
-        loss = loss.add(softDice(logits, target));
+      Tensor total = binary_cross_entropy_with_logits(logits, target);
+      if (loss == Loss.BCE_DICE) {
+        total = total.add(softDice(logits, target));
+      } else if (loss == Loss.BCE_DICE_CLDICE) {
+        Tensor prob = logits.sigmoid();
+        Scalar half = new Scalar(0.5);
+        total = total.add(softDice(logits, target).mul(half)).add(softClDice(prob, target).mul(half));
       }
-      float value = loss.item_float();
+      float value = total.item_float();
       if (!Float.isFinite(value)) {
         return value;
       }
-      loss.backward();
+      total.backward();
       optimizer.step();
       if (average != null) {
         average.update();
@@ -105,6 +116,51 @@ public final class TrainStep implements AutoCloseable {
     Tensor inter = prob.mul(target).sum().mul(new Scalar(2.0)).add(one);
     Tensor denom = prob.sum().add(target.sum()).add(one);
     return inter.div(denom).neg().add(one);
+  }
+
+  /** Soft skeleton iterations: enough to thin vessels up to ~2·{@value} px wide to their centre lines. */
+  static final int SKELETON_ITERATIONS = 5;
+
+  /**
+   * 1 - 2·Tprec·Tsens / (Tprec + Tsens), where Tprec is the share of the predicted soft skeleton inside the
+   * target and Tsens the share of the target's soft skeleton inside the prediction (sums over the batch, +1
+   * smoothing). {@code prob} and {@code target} are [b,1,h,w] in [0,1].
+   */
+  static Tensor softClDice(Tensor prob, Tensor target) {
+    Scalar one = new Scalar(1.0);
+    Tensor skelP = softSkeleton(prob, SKELETON_ITERATIONS);
+    Tensor skelT = softSkeleton(target, SKELETON_ITERATIONS);
+    Tensor tprec = skelP.mul(target).sum().add(one).div(skelP.sum().add(one));
+    Tensor tsens = skelT.mul(prob).sum().add(one).div(skelT.sum().add(one));
+    return tprec.mul(tsens).mul(new Scalar(2.0)).div(tprec.add(tsens)).neg().add(one);
+  }
+
+  /**
+   * The soft skeleton of clDice: what soft opening removes, accumulated over {@code iterations} soft erosions
+   * (erosion = min over the 3×1 and 1×3 crosses, dilation = max over 3×3, both as max-pooling, so it is
+   * differentiable).
+   */
+  static Tensor softSkeleton(Tensor img, int iterations) {
+    Tensor skel = relu(img.sub(softOpen(img)));
+    for (int i = 0; i < iterations; i++) {
+      img = softErode(img);
+      Tensor delta = relu(img.sub(softOpen(img)));
+      skel = skel.add(relu(delta.sub(skel.mul(delta))));
+    }
+    return skel;
+  }
+
+  private static Tensor softErode(Tensor img) {
+    Tensor vertical = max_pool2d(img.neg(), new long[] {3, 1}, new long[] {1, 1}, new long[] {1, 0},
+        new long[] {1, 1}, false).neg();
+    Tensor horizontal = max_pool2d(img.neg(), new long[] {1, 3}, new long[] {1, 1}, new long[] {0, 1},
+        new long[] {1, 1}, false).neg();
+    return vertical.minimum(horizontal);
+  }
+
+  private static Tensor softOpen(Tensor img) {
+    return max_pool2d(softErode(img), new long[] {3, 3}, new long[] {1, 1}, new long[] {1, 1},
+        new long[] {1, 1}, false);
   }
 
   @Override

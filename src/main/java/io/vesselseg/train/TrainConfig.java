@@ -25,7 +25,8 @@ import java.util.Map;
  *                         K = training images / validationImages): folds 1..K are a K-fold cross-validation;
  *                         fold 1 is the split every earlier version used
  * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
- * @param loss             {@code bce+dice} or {@code bce}
+ * @param loss             a {@link io.vesselseg.model.Loss} label: {@code bce+dice}, {@code bce} or
+ *                         {@code bce+dice+cldice}
  * @param input            what the input channels hold ({@link InputChannels} label)
  * @param ema              decay of the exponential moving average of the weights that is validated and
  *                         saved (0: the raw weights are)
@@ -101,7 +102,7 @@ public record TrainConfig(
   /** The augmentation preset {@code train} uses unless told otherwise. */
   public static final String DEFAULT_AUGMENT = "basic";
   /** The losses {@code --loss} accepts; the first is the default. */
-  public static final java.util.List<String> LOSSES = java.util.List.of("bce+dice", "bce");
+  public static final java.util.List<String> LOSSES = io.vesselseg.model.Loss.labels();
   public static final String DEFAULT_LOSS = "bce+dice";
   public static final String DEFAULT_INPUT = "rgb";
   public static final String DEFAULT_EMA = "0";
@@ -111,9 +112,9 @@ public record TrainConfig(
     return InputChannels.parse(input);
   }
 
-  /** True when the loss includes the soft Dice term. */
-  public boolean dice() {
-    return loss.equals("bce+dice");
+  /** The loss as a {@link io.vesselseg.model.Loss}. */
+  public io.vesselseg.model.Loss lossFunction() {
+    return io.vesselseg.model.Loss.named(loss);
   }
 
   /**

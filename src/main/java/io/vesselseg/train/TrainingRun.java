@@ -177,7 +177,7 @@ public final class TrainingRun {
     if (borrowed != null) {
       fileMeta.putAll(borrowed.metadata());
     }
-    try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay(), cfg.dice())) {
+    try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay(), cfg.lossFunction())) {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
       }

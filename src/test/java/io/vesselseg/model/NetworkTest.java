@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +116,71 @@ class NetworkTest {
       float without = bce.step(x, y, 2, p, 1e-3);
       double dice = withDice - without;
       assertTrue(dice > 0.05 && dice < 1, "soft Dice term of an untrained net: " + dice);
+    }
+  }
+
+  /** A [1,1,h,w] tensor of {@code v} (the caller's PointerScope owns it). */
+  private static org.bytedeco.pytorch.Tensor tensor(float[] v, int h, int w) {
+    return org.bytedeco.pytorch.global.torch.from_blob(new org.bytedeco.javacpp.FloatPointer(v),
+        new long[] {1, 1, h, w}).clone();
+  }
+
+  /** 24×40: a bar 7 px wide (rows 4-10) and a line 1 px wide (row 18), both from column 8 to 31. */
+  private static float[] barAndLine() {
+    float[] m = new float[24 * 40];
+    for (int c = 8; c < 32; c++) {
+      for (int r = 4; r <= 10; r++) {
+        m[r * 40 + c] = 1;
+      }
+      m[18 * 40 + c] = 1;
+    }
+    return m;
+  }
+
+  @Test
+  void softSkeletonThinsABarToItsCentreLineAndClDiceWeighsAMissedThinVesselMoreThanAMissedBorder() {
+    try (PointerScope scope = new PointerScope()) {
+      float[] target = barAndLine();
+      float[] skel = new float[24 * 40];
+      TrainStep.softSkeleton(tensor(target, 24, 40), TrainStep.SKELETON_ITERATIONS).contiguous()
+          .data_ptr_float().get(skel);
+      assertEquals(1, skel[7 * 40 + 20], 1e-6, "centre row of the bar");
+      assertEquals(0, skel[4 * 40 + 20], 1e-6, "border row of the bar");
+      assertEquals(1, skel[18 * 40 + 20], 1e-6, "the thin line is its own skeleton");
+      assertEquals(0, TrainStep.softClDice(tensor(target, 24, 40), tensor(target, 24, 40)).item_float(), 1e-6);
+      float[] noLine = target.clone();
+      float[] noBorder = target.clone();
+      for (int c = 8; c < 32; c++) {
+        noLine[18 * 40 + c] = 0; // the thin vessel missed: 24 pixels
+        noBorder[4 * 40 + c] = 0; // one border row of the thick one missed: 24 pixels too
+      }
+      float missedLine = TrainStep.softClDice(tensor(noLine, 24, 40), tensor(target, 24, 40)).item_float();
+      float missedBorder = TrainStep.softClDice(tensor(noBorder, 24, 40), tensor(target, 24, 40)).item_float();
+      assertTrue(missedLine > 0.15 && missedBorder < 0.01, "clDice: thin vessel missed " + missedLine
+          + ", border row missed " + missedBorder + " (the same 24 pixels for Dice)");
+    }
+  }
+
+  @Test
+  void clDiceLossTrainsAndDiffersFromDiceAlone() {
+    int p = 32;
+    float[] x = random(2 * 3 * p * p, 15);
+    float[] y = new float[2 * p * p];
+    for (int i = 0; i < y.length; i++) {
+      int r = (i / p) % p;
+      y[i] = (r >= 4 && r <= 10) || r == 20 ? 1 : 0; // a thick and a thin vessel (speckle has no skeleton)
+    }
+    try (Network a = small(16); Network b = small(16);
+        TrainStep dice = new TrainStep(a, 1e-3, 1e-4, Loss.BCE_DICE);
+        TrainStep cl = new TrainStep(b, 1e-3, 1e-4, Loss.BCE_DICE_CLDICE)) {
+      float first = cl.step(x, y, 2, p, 1e-3);
+      float withDice = dice.step(x, y, 2, p, 1e-3);
+      assertTrue(Float.isFinite(first) && Math.abs(first - withDice) > 1e-3, first + " vs " + withDice);
+      float last = first;
+      for (int i = 0; i < 20; i++) {
+        last = cl.step(x, y, 2, p, 1e-3);
+      }
+      assertTrue(last < first, "20 steps on one batch lower the loss: " + first + " -> " + last);
     }
   }
 

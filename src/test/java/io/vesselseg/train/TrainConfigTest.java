@@ -38,7 +38,7 @@ class TrainConfigTest {
   @Test
   void unknownLossAndAugmentationAreRefusedWithTheChoices() {
     var l = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "focal", "rgb", 0));
-    assertEquals("--loss focal must be one of: bce+dice, bce", l.getMessage());
+    assertEquals("--loss focal must be one of: bce+dice, bce, bce+dice+cldice", l.getMessage());
     var a = assertThrows(VesselsegException.Usage.class, () -> recipe("heavy", "bce", "rgb", 0));
     assertEquals("--augment heavy must be one of: basic, strong, none", a.getMessage());
     var i = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "lab", 0));
