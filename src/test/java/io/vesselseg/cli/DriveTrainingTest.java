@@ -69,7 +69,7 @@ class DriveTrainingTest {
     for (int fold = 1; fold <= 2; fold++) {
       var t = CliTest.run("train", "--data", data.toString(), "--out", dir.resolve("f" + fold).toString(),
           "--validation-images", "10", "--fold", Integer.toString(fold), "--epochs", "1", "--steps-per-epoch",
-          "30", "--patch-size", "64", "--batch-size", "8", "--depth", "2", "--base-channels", "8");
+          "80", "--patch-size", "64", "--batch-size", "8", "--depth", "3", "--base-channels", "8", "--lr", "1e-2");
       assertEquals(Main.OK, t.code(), t.err());
     }
     Path json = dir.resolve("cv.json");
