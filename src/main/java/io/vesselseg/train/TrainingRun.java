@@ -119,7 +119,7 @@ public final class TrainingRun {
     // a bad --thresholds-from is reported before the run directory is created
     BorrowedThresholds borrowed = requested.validationImages() == 0 && !requested.resume()
         ? borrowThresholds(requested) : null;
-    if (!requested.resume()) { // so is a --fold the images cannot make
+    if (!requested.resume()) { // and so is a --fold these images cannot make
       split(all, requested.validationImages(), requested.fold(), requested.seed());
     }
     run.prepare(requested.resume());
