@@ -80,7 +80,7 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       }
     }
     out.put("thresholds_from", json(source));
-    return new BorrowedThresholds(threshold, out, differences(recipe(meta.get("config"), cfg), cfg.toMap()));
+    return new BorrowedThresholds(threshold, out, differences(recipe(meta.get("config")), cfg.toMap()));
   }
 
   private static void copy(Map<String, String> meta, String key, Map<String, Object> to) {
@@ -102,11 +102,14 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
     return Objects.equals(a, b);
   }
 
-  /** The reference's stored config with the defaults of keys older versions did not write filled in. */
-  private static Map<String, Object> recipe(String json, TrainConfig cfg) {
+  /**
+   * A model file's stored config ({@code config} metadata) as {@link TrainConfig#toMap()}, with the defaults of
+   * keys older versions did not write filled in; empty when there is no readable config.
+   */
+  static Map<String, Object> recipe(String json) {
     try {
       Map<String, Object> m = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
-      return TrainConfig.fromMap(m, cfg.out(), cfg.device(), false).toMap();
+      return TrainConfig.fromMap(m, Path.of("."), "cpu", false).toMap();
     } catch (JsonProcessingException | RuntimeException e) {
       return Map.of(); // no readable config: every recipe key is reported as differing
     }

@@ -1,7 +1,5 @@
 package io.vesselseg.train;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Sample;
 import io.vesselseg.eval.Confusion;
@@ -30,8 +28,6 @@ import java.util.function.Consumer;
  * three validation images. The runs must share their recipe and hold out disjoint images.
  */
 public final class CrossValidation {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One fold: its model, held-out images, its own threshold, and its scores on those images. */
   public record Fold(String model, int fold, List<String> validation, float threshold, Confusion confusion,
@@ -146,7 +142,11 @@ public final class CrossValidation {
               + ": folds must hold out disjoint images (same seed and --validation-images, different --fold)");
         }
       }
-      Map<String, Object> recipe = recipe(c.metadata(), p);
+      Map<String, Object> recipe = BorrowedThresholds.recipe(c.metadata().get("config"));
+      if (recipe.isEmpty()) {
+        throw new VesselsegException.Model(p + " records no readable training config: cross-validation compares "
+            + "the folds' recipes; pass run directories or files written by train");
+      }
       if (firstRecipe == null) {
         firstRecipe = recipe;
       } else {
@@ -194,15 +194,5 @@ public final class CrossValidation {
     }
     ScoreCollector.BestThreshold best = all.bestF1Threshold();
     return new Result(tta, trainingImages, folds, pooled, all.aucRoc(), best.threshold(), best.f1());
-  }
-
-  private static Map<String, Object> recipe(Map<String, String> metadata, Path file) {
-    try {
-      Map<String, Object> m = JSON.readValue(metadata.get("config"), new TypeReference<Map<String, Object>>() {});
-      return TrainConfig.fromMap(m, file, "cpu", false).toMap();
-    } catch (Exception e) {
-      throw new VesselsegException.Model(file + " records no readable training config (" + e.getMessage()
-          + "): cross-validation compares the folds' recipes; pass run directories or files written by train");
-    }
   }
 }
