@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
     clearPreviousDemo(runDir);
     TrainConfig cfg = new TrainConfig("synthetic", runDir, 8, 40, maxMinutes, 16, 64, 3e-3, 1e-4, 40,
         device, Precision.resolve("auto", ComputeDevice.resolve(device)), 7, 3, 1, Architecture.defaults(), 0,
-        TrainConfig.DEFAULT_AUGMENT, TrainConfig.DEFAULT_LOSS, TrainConfig.DEFAULT_INPUT, 0, "", false);
+        TrainConfig.DEFAULT_AUGMENT, TrainConfig.DEFAULT_LOSS, TrainConfig.DEFAULT_INPUT, 0, 0, "", false);
     List<Sample> train = Datasets.load("synthetic", "training");
     List<Sample> test = Datasets.load("synthetic", "test");
     System.out.println("demo: training on " + train.size() + " synthetic fundus images for up to "

@@ -104,6 +104,11 @@ final class TrainCommand implements Callable<Integer> {
           + "(e.g. 0.998; 0: off)")
   double ema;
 
+  @Option(names = "--dropblock", defaultValue = TrainConfig.DEFAULT_DROPBLOCK, paramLabel = "RATE",
+      description = "DropBlock after every convolution in training: zero about this share of each feature map "
+          + "in 7×7 blocks (e.g. 0.1; 0: off)")
+  double dropBlock;
+
   @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
   boolean resume;
 
@@ -127,7 +132,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
         validationImages, fold, new Architecture(depth, baseChannels), threads, augment, loss, input, ema,
-        thresholdsFrom, resume);
+        dropBlock, thresholdsFrom, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

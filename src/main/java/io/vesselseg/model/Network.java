@@ -102,6 +102,11 @@ public final class Network implements AutoCloseable {
     }
   }
 
+  /** DropBlock rate for training steps ({@link UNet#setDropBlock}); 0 turns it off. */
+  public void setDropBlock(double rate) {
+    net.setDropBlock(rate);
+  }
+
   UNet module() {
     return net;
   }

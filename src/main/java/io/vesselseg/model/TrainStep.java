@@ -2,6 +2,7 @@ package io.vesselseg.model;
 
 import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
 import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.manual_seed;
 import static org.bytedeco.pytorch.global.torch.max_pool2d;
 import static org.bytedeco.pytorch.global.torch.relu;
 
@@ -57,6 +58,14 @@ public final class TrainStep implements AutoCloseable {
     }
     average = new WeightAverage(network, decay);
     return average;
+  }
+
+  /**
+   * Seeds libtorch's RNG, the source of DropBlock's blocks (nothing else in a step draws from it). The trainer
+   * seeds it per epoch from the run seed, so a resumed run drops the same blocks as an uninterrupted one.
+   */
+  public void seedNoise(long seed) {
+    manual_seed(seed);
   }
 
   /** The weight average, or null when none is kept. */

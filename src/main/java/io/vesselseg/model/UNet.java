@@ -29,7 +29,7 @@ import org.bytedeco.pytorch.TensorVector;
  */
 public final class UNet extends Module {
 
-  /** conv-BN-ReLU, twice. */
+  /** conv-BN-ReLU, twice; in training with a DropBlock rate, conv-DropBlock-BN-ReLU (as SA-UNet). */
   static final class Block extends Module {
     final Conv2dImpl c1;
     final BatchNorm2dImpl b1;
@@ -43,9 +43,10 @@ public final class UNet extends Module {
       b2 = register_module("b2", new BatchNorm2dImpl(new BatchNormOptions(out)));
     }
 
-    Tensor forward(Tensor x) {
-      Tensor y = relu(b1.forward(c1.forward(x)));
-      return relu(b2.forward(c2.forward(y)));
+    Tensor forward(Tensor x, double dropBlock) {
+      double rate = is_training() ? dropBlock : 0;
+      Tensor y = relu(b1.forward(DropBlock.apply(c1.forward(x), rate)));
+      return relu(b2.forward(DropBlock.apply(c2.forward(y), rate)));
     }
   }
 
@@ -55,6 +56,7 @@ public final class UNet extends Module {
   private final List<Block> decoders = new ArrayList<>();
   private final Block bottleneck;
   private final Conv2dImpl head;
+  private double dropBlock;
 
   public UNet(Architecture arch) {
     this.arch = arch;
@@ -83,6 +85,14 @@ public final class UNet extends Module {
     o.padding().put(new LongPointer(new long[] {1, 1}));
     o.bias().put(false);
     return o;
+  }
+
+  /**
+   * Share of each feature map that DropBlock zeroes after every convolution while the module is in training
+   * mode (0: none). Not part of the weights: evaluation and the folded copy never drop anything.
+   */
+  void setDropBlock(double rate) {
+    this.dropBlock = rate;
   }
 
   /** The shape this U-Net was built with. */
@@ -141,15 +151,15 @@ public final class UNet extends Module {
     List<Tensor> skips = new ArrayList<>();
     Tensor y = x;
     for (Block enc : encoders) {
-      y = enc.forward(y);
+      y = enc.forward(y, dropBlock);
       skips.add(y);
       y = max_pool2d(y, 2, 2);
     }
-    y = bottleneck.forward(y);
+    y = bottleneck.forward(y, dropBlock);
     for (int i = 0; i < ups.size(); i++) {
       Tensor skip = skips.get(skips.size() - 1 - i);
       y = ups.get(i).forward(y);
-      y = decoders.get(i).forward(cat(new TensorVector(skip, y), 1));
+      y = decoders.get(i).forward(cat(new TensorVector(skip, y), 1), dropBlock);
     }
     return head.forward(y);
   }

@@ -23,7 +23,7 @@ public final class WeightAverage implements AutoCloseable {
   public WeightAverage(Network source, double decay) {
     this.source = source;
     this.decay = decay;
-    // created with seed 0 and overwritten at once; libtorch's RNG draws nothing more after initialisation
+    // created with seed 0 and overwritten at once; the trainer reseeds libtorch's RNG every epoch (DropBlock)
     this.average = Network.create(source.architecture(), source.device(), source.precision(),
         source.normalization(), 0);
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {

@@ -37,7 +37,7 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
   /** Config keys that make the recipe: a reference that differs on any of them is warned about. */
   static final List<String> RECIPE = List.of("data", "epochs", "steps_per_epoch", "max_minutes", "batch_size",
       "patch_size", "lr", "weight_decay", "warmup_steps", "precision", "depth", "base_channels", "augment",
-      "loss", "input", "ema");
+      "loss", "input", "ema", "dropblock");
 
   /** Reads the reference ({@code arg}: a run directory or model file) and compares its recipe with {@code cfg}. */
   public static BorrowedThresholds from(String arg, TrainConfig cfg) {

@@ -30,6 +30,7 @@ import java.util.Map;
  * @param input            what the input channels hold ({@link InputChannels} label)
  * @param ema              decay of the exponential moving average of the weights that is validated and
  *                         saved (0: the raw weights are)
+ * @param dropBlock        share of each feature map DropBlock zeroes after every convolution in training (0: off)
  * @param thresholdsFrom   with no validation images: the model file or run directory of a run of the same
  *                         recipe that held images out, whose thresholds this model takes ("" otherwise)
  */
@@ -55,6 +56,7 @@ public record TrainConfig(
     String loss,
     String input,
     double ema,
+    double dropBlock,
     String thresholdsFrom,
     boolean resume) {
 
@@ -91,6 +93,7 @@ public record TrainConfig(
     require(InputChannels.labels().contains(input), "input", input,
         "must be one of: " + InputChannels.labels());
     require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
+    require(dropBlock >= 0 && dropBlock <= 0.5, "dropblock", dropBlock, "must be in [0, 0.5] (0: off)");
   }
 
   private static void require(boolean ok, String field, Object value, String rule) {
@@ -106,6 +109,7 @@ public record TrainConfig(
   public static final String DEFAULT_LOSS = "bce+dice";
   public static final String DEFAULT_INPUT = "rgb";
   public static final String DEFAULT_EMA = "0";
+  public static final String DEFAULT_DROPBLOCK = "0";
 
   /** The input channels as an {@link InputChannels}. */
   public InputChannels inputChannels() {
@@ -124,13 +128,14 @@ public record TrainConfig(
   public static TrainConfig defaults(String data, Path out) {
     return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto",
         Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, 1, Architecture.defaults(), 0,
-        DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA), "", false);
+        DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA),
+        Double.parseDouble(DEFAULT_DROPBLOCK), "", false);
   }
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
         warmupSteps, device, precision, seed, validationImages, fold, architecture, threads, augment, loss, input,
-        ema, thresholdsFrom, resume);
+        ema, dropBlock, thresholdsFrom, resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -144,7 +149,8 @@ public record TrainConfig(
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
         num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
         (String) m.getOrDefault("loss", "bce+dice"), (String) m.getOrDefault("input", "rgb"),
-        m.get("ema") instanceof Number n ? n.doubleValue() : 0, (String) m.getOrDefault("thresholds_from", ""),
+        m.get("ema") instanceof Number n ? n.doubleValue() : 0,
+        m.get("dropblock") instanceof Number d ? d.doubleValue() : 0, (String) m.getOrDefault("thresholds_from", ""),
         resume);
   }
 
@@ -182,6 +188,7 @@ public record TrainConfig(
     m.put("loss", loss);
     m.put("input", input);
     m.put("ema", ema);
+    m.put("dropblock", dropBlock);
     m.put("thresholds_from", thresholdsFrom);
     m.put("resume", resume);
     return m;

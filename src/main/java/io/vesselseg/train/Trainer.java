@@ -56,6 +56,7 @@ public final class Trainer {
     try {
       for (int epoch = start.epoch() + 1; cfg.epochs() == 0 || epoch <= cfg.epochs(); epoch++) {
         Random rng = new Random(epochSeed(cfg.seed(), epoch));
+        step.seedNoise(epochSeed(cfg.seed(), epoch) ^ NOISE_SEED);
         Future<?> next = prefetch.submit(() -> sampler.fill(rng, xs[0], ys[0], b));
         double lossSum = 0;
         int steps = 0;
@@ -124,6 +125,9 @@ public final class Trainer {
     listeners.forEach(l -> l.onEnd(summary));
     return summary;
   }
+
+  /** Mixed into the epoch seed for libtorch's RNG (DropBlock), so it does not repeat the patch sampler's. */
+  private static final long NOISE_SEED = 0x5DEECE66DL;
 
   /** Patch sampling of each epoch is seeded from the run seed and the epoch, so a resumed run repeats it. */
   static long epochSeed(long seed, int epoch) {

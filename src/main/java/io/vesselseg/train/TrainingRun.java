@@ -157,6 +157,7 @@ public final class TrainingRun {
       net = Network.create(cfg.architecture(), device, cfg.precision(),
           normalization(train, cfg.inputChannels()), cfg.seed());
     }
+    net.setDropBlock(cfg.dropBlock());
     Provenance prov = Provenance.capture(device.label(), cfg.seed());
     Map<String, Object> sections = new LinkedHashMap<>();
     sections.put("config", cfg.toMap());

@@ -185,6 +185,68 @@ class NetworkTest {
   }
 
   @Test
+  void dropBlockZeroesAboutItsRateInSquareBlocksAndKeepsTheMean() {
+    int n = 4;
+    int c = 8;
+    int s = 48;
+    float[] ones = new float[n * c * s * s];
+    java.util.Arrays.fill(ones, 1f);
+    try (PointerScope scope = new PointerScope()) {
+      org.bytedeco.pytorch.global.torch.manual_seed(7);
+      var x = org.bytedeco.pytorch.global.torch.from_blob(new org.bytedeco.javacpp.FloatPointer(ones),
+          new long[] {n, c, s, s}).clone();
+      float[] out = new float[ones.length];
+      DropBlock.apply(x, 0.2).contiguous().data_ptr_float().get(out);
+      int zeros = 0;
+      int inner = 0;
+      double sum = 0;
+      for (int i = 0; i < out.length; i++) {
+        sum += out[i];
+        if (out[i] == 0) {
+          zeros++;
+          int r = (i / s) % s;
+          int col = i % s;
+          if (r > 0 && r < s - 1 && col > 0 && col < s - 1 && out[i - 1] == 0 && out[i + 1] == 0
+              && out[i - s] == 0 && out[i + s] == 0) {
+            inner++;
+          }
+        }
+      }
+      double dropped = (double) zeros / out.length;
+      assertTrue(dropped > 0.14 && dropped < 0.28, "share dropped at rate 0.2: " + dropped);
+      assertEquals(1.0, sum / out.length, 1e-4, "the kept values are rescaled to keep the mean");
+      assertTrue(inner > 0.3 * zeros, "dropped pixels come in blocks: " + inner + " of " + zeros
+          + " have all four neighbours dropped (independent dropout: ~0.2^4 of them)");
+      float[] same = new float[ones.length];
+      DropBlock.apply(x, 0).contiguous().data_ptr_float().get(same);
+      assertArrayEquals(ones, same, "rate 0 drops nothing");
+    }
+  }
+
+  @Test
+  void dropBlockActsInTrainingStepsOnlyNeverInPredictions() {
+    int p = 32;
+    float[] x = random(2 * 3 * p * p, 21);
+    float[] y = new float[2 * p * p];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = (i / p) % p >= 10 && (i / p) % p <= 14 ? 1 : 0;
+    }
+    try (Network plain = small(22); Network dropping = small(22)) {
+      dropping.setDropBlock(0.3);
+      assertArrayEquals(plain.predict(x, 2, p, p, false), dropping.predict(x, 2, p, p, false), 0f,
+          "predictions (eval mode) ignore DropBlock");
+      try (TrainStep a = new TrainStep(plain, 1e-3, 1e-4); TrainStep b = new TrainStep(dropping, 1e-3, 1e-4)) {
+        a.seedNoise(5);
+        b.seedNoise(5);
+        float without = a.step(x, y, 2, p, 1e-3);
+        float with = b.step(x, y, 2, p, 1e-3);
+        assertTrue(Float.isFinite(with) && Math.abs(with - without) > 1e-4,
+            "a training step drops blocks: loss " + with + " vs " + without);
+      }
+    }
+  }
+
+  @Test
   void checkpointRoundTripRestoresIdenticalPredictionsAndOptimizer(@TempDir Path dir) {
     int p = 32;
     float[] x = random(2 * 3 * p * p, 6);

@@ -151,7 +151,7 @@ class MlflowIntegrationTest {
 
   private static TrainConfig config(Path out, boolean resume) {
     return new TrainConfig("synthetic", out, 2, 4, 0, 4, 32, 3e-3, 1e-4, 1, "cpu", Precision.FP32, 3, 2, 1,
-        new Architecture(2, 4), 0, "basic", "bce+dice", "rgb", 0, "", resume);
+        new Architecture(2, 4), 0, "basic", "bce+dice", "rgb", 0, 0, "", resume);
   }
 
   private static Map<String, String> keyValues(JsonNode arr) {

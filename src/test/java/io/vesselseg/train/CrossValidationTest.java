@@ -30,7 +30,7 @@ class CrossValidationTest {
 
   private static TrainConfig fold(String name, int fold, double lr, int validationImages, String from) {
     return new TrainConfig("synthetic", dir.resolve(name), 1, 20, 0, 8, 32, lr, 1e-4, 5, "cpu", Precision.FP32,
-        9, validationImages, fold, new Architecture(2, 4), 2, "basic", "bce+dice", "rgb", 0, from, false);
+        9, validationImages, fold, new Architecture(2, 4), 2, "basic", "bce+dice", "rgb", 0, 0, from, false);
   }
 
   private static void train(TrainConfig cfg) {

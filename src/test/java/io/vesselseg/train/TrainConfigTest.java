@@ -15,7 +15,7 @@ class TrainConfigTest {
 
   private static TrainConfig with(int batch, int patch, double lr) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0,
+        Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0,
         "", false);
   }
 
@@ -32,7 +32,7 @@ class TrainConfigTest {
   /** A valid 8x64² config but for the recipe choices. */
   private static TrainConfig recipe(String augment, String loss, String input, double ema) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        3, 1, Architecture.defaults(), 0, augment, loss, input, ema, "", false);
+        3, 1, Architecture.defaults(), 0, augment, loss, input, ema, 0, "", false);
   }
 
   @Test
@@ -49,7 +49,7 @@ class TrainConfigTest {
 
   private static TrainConfig held(int validationImages, String thresholdsFrom) {
     return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        validationImages, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, thresholdsFrom, false);
+        validationImages, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0, thresholdsFrom, false);
   }
 
   @Test
@@ -117,16 +117,41 @@ class TrainConfigTest {
   void foldsAreNumberedFromOneAndNeedHeldOutImages() {
     var zero = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
         10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, 0, Architecture.defaults(), 0, "basic",
-        "bce+dice", "rgb", 0, "", false));
+        "bce+dice", "rgb", 0, 0, "", false));
     assertEquals("--fold 0 must be >= 1 (folds are numbered from 1)", zero.getMessage());
     var none = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
         10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 0, 2, Architecture.defaults(), 0, "basic",
-        "bce+dice", "rgb", 0, "runs/c", false));
+        "bce+dice", "rgb", 0, 0, "runs/c", false));
     assertEquals("--fold 2 needs images held out: with --validation-images 0 there is nothing to fold",
         none.getMessage());
     TrainConfig third = held(3, "");
     assertEquals(1, TrainConfig.fromMap(withoutFold(third.toMap()), Path.of("r"), "cpu", false).fold(),
         "configs stored before --fold existed read as fold 1");
+  }
+
+  @Test
+  void dropBlockIsARateRecordedInTheRecipeAndOffInOlderConfigs() {
+    var high = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
+        10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic",
+        "bce+dice", "rgb", 0, 0.6, "", false));
+    assertEquals("--dropblock 0.6 must be in [0, 0.5] (0: off)", high.getMessage());
+    TrainConfig c = new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu",
+        Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0.15, "", false);
+    assertEquals(0.15, TrainConfig.fromMap(c.toMap(), Path.of("r"), "cpu", false).dropBlock());
+    var old = new java.util.LinkedHashMap<>(held(3, "").toMap());
+    old.remove("dropblock");
+    assertEquals(0.0, TrainConfig.fromMap(old, Path.of("r"), "cpu", false).dropBlock(),
+        "configs stored before --dropblock existed read as off");
+    assertEquals(List.of("dropblock 0.0 vs 0.15"), BorrowedThresholds.differences(
+        BorrowedThresholds.recipe(json(old)), c.toMap()), "a reference without DropBlock is another recipe");
+  }
+
+  private static String json(java.util.Map<String, Object> m) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static java.util.Map<String, Object> withoutFold(java.util.Map<String, Object> m) {

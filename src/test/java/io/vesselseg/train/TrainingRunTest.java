@@ -43,9 +43,14 @@ class TrainingRunTest {
 
   private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema,
       int validationImages, int fold, String thresholdsFrom) {
+    return config(out, epochs, resume, input, ema, validationImages, fold, thresholdsFrom, 0);
+  }
+
+  private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema,
+      int validationImages, int fold, String thresholdsFrom, double dropBlock) {
     return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
-        5, validationImages, fold, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, thresholdsFrom,
-        resume);
+        5, validationImages, fold, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, dropBlock,
+        thresholdsFrom, resume);
   }
 
   private static ConsoleProgress quiet() {
@@ -135,16 +140,17 @@ class TrainingRunTest {
     assertTrue(chained.getMessage().contains("borrowed its thresholds too"), chained.getMessage());
   }
 
-  @ParameterizedTest(name = "input {0}, weight average {1}, validation images {2}")
-  @CsvSource({"rgb, 0, 3", "rg-clahe, 0.9, 3", "rgb, 0, 0"})
+  @ParameterizedTest(name = "input {0}, weight average {1}, validation images {2}, DropBlock {3}")
+  @CsvSource({"rgb, 0, 3, 0", "rg-clahe, 0.9, 3, 0", "rgb, 0, 0, 0", "rgb, 0, 3, 0.15"})
   void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(String input, double ema, int validationImages,
-      @TempDir Path dir) {
+      double dropBlock, @TempDir Path dir) {
     String ref = validationImages == 0 ? dir.resolve("ref").toString() : "";
     if (validationImages == 0) { // a run on every image takes its thresholds from a reference run
       TrainingRun.execute(config(Path.of(ref), 1, false), IMAGES, quiet(), List.of());
     }
     Path a = dir.resolve("a");
-    TrainingRun.execute(config(a, 3, false, input, ema, validationImages, ref), IMAGES, quiet(), List.of());
+    TrainingRun.execute(config(a, 3, false, input, ema, validationImages, 1, ref, dropBlock), IMAGES, quiet(),
+        List.of());
 
     Path b = dir.resolve("b");
     TrainListener crashAfterEpoch2 = new TrainListener() {
@@ -156,7 +162,8 @@ class TrainingRunTest {
       }
     };
     assertThrows(IllegalStateException.class, () -> TrainingRun.execute(
-        config(b, 3, false, input, ema, validationImages, ref), IMAGES, quiet(), List.of(crashAfterEpoch2)));
+        config(b, 3, false, input, ema, validationImages, 1, ref, dropBlock), IMAGES, quiet(),
+        List.of(crashAfterEpoch2)));
     TrainSummary resumed = TrainingRun.execute(config(b, 99, true), IMAGES, quiet(), List.of());
     assertEquals(3, resumed.epochs(), "the stored config (3 epochs) wins over the command line");
 
