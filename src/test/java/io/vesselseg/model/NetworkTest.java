@@ -217,6 +217,9 @@ class NetworkTest {
       assertEquals(1.0, sum / out.length, 1e-4, "the kept values are rescaled to keep the mean");
       assertTrue(inner > 0.3 * zeros, "dropped pixels come in blocks: " + inner + " of " + zeros
           + " have all four neighbours dropped (independent dropout: ~0.2^4 of them)");
+      for (int i = 0; i < s * s; i++) {
+        assertEquals(out[i] == 0, out[s * s + i] == 0, "the channels of a sample share one mask");
+      }
       float[] same = new float[ones.length];
       DropBlock.apply(x, 0).contiguous().data_ptr_float().get(same);
       assertArrayEquals(ones, same, "rate 0 drops nothing");
