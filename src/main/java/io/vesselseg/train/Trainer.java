@@ -55,8 +55,9 @@ public final class Trainer {
     long runStart = System.nanoTime();
     try {
       for (int epoch = start.epoch() + 1; cfg.epochs() == 0 || epoch <= cfg.epochs(); epoch++) {
-        Random rng = new Random(epochSeed(cfg.seed(), epoch));
-        step.seedNoise(epochSeed(cfg.seed(), epoch) ^ NOISE_SEED);
+        long seed = epochSeed(cfg.seed(), epoch);
+        Random rng = new Random(seed);
+        step.seedNoise(seed ^ NOISE_SEED);
         Future<?> next = prefetch.submit(() -> sampler.fill(rng, xs[0], ys[0], b));
         double lossSum = 0;
         int steps = 0;
