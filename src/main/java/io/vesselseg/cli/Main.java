@@ -8,8 +8,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point. Exit codes: 0 ok, 1 failure, 2 bad usage/input, 3 data or I/O, 4 internal error. Errors are
- * one line on stderr; {@code --verbose} adds the stack trace.
+ * Entry point. Exit codes: 0 ok, 1 failure, 2 bad usage/input, 3 data or I/O, 4 internal error, 130 stopped
+ * by a signal (the JVM itself reports 128 + the signal's number). Errors are one line on stderr;
+ * {@code --verbose} adds the stack trace.
  */
 @Command(name = "vesselseg", mixinStandardHelpOptions = true,
     version = "vesselseg " + Version.VESSELSEG + ", libtorch " + Version.LIBTORCH,
@@ -24,6 +25,8 @@ public final class Main implements Runnable {
   public static final int USAGE = 2;
   public static final int DATA = 3;
   public static final int INTERNAL = 4;
+  /** A signal (Ctrl-C, SIGTERM) stopped the command; 128 + SIGINT, as shells report it. */
+  public static final int INTERRUPTED = 130;
 
   @Override
   public void run() {

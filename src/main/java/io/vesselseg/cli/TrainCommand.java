@@ -136,11 +136,16 @@ final class TrainCommand implements Callable<Integer> {
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;
-    try {
-      s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
-          tracking.<List<TrainListener>>map(List::of).orElse(List.of()));
-    } finally {
-      tracking.ifPresent(MlflowListener::close);
+    try (GracefulStop stop = new GracefulStop()) {
+      try {
+        s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
+            tracking.<List<TrainListener>>map(List::of).orElse(List.of()), stop.requested());
+      } finally {
+        tracking.ifPresent(MlflowListener::close);
+      }
+      if (s.interrupted()) {
+        return Main.INTERRUPTED;
+      }
     }
     System.out.println("model: " + cfg.out().resolve("best.safetensors"));
     return s.epochs() > 0 ? Main.OK : Main.FAILURE;

@@ -11,8 +11,10 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -34,6 +36,12 @@ public final class ImageFiles {
 
   private static final String FORMATS = "TIFF/PNG/JPEG/GIF/BMP/PPM/PGM";
   private static final Pattern PNM = Pattern.compile(".*\\.(ppm|pgm|pnm)(\\.gz)?", Pattern.CASE_INSENSITIVE);
+
+  static {
+    // encode through memory: ImageIO's default cache is a temporary file whose stream registers a JVM shutdown
+    // hook, which throws while a stopped training writes its last curves and overlays
+    ImageIO.setUseCache(false);
+  }
 
   private ImageFiles() {}
 
@@ -161,6 +169,19 @@ public final class ImageFiles {
     return img.getColorModel() instanceof IndexColorModel ? 255 : (int) maxSample(img.getRaster(), 0);
   }
 
+  /** The PNG encoding of {@code img}, made in memory. */
+  public static byte[] encodePng(BufferedImage img) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(img, "png", out)) {
+        throw new IllegalArgumentException("no PNG writer accepts an image of type " + img.getType());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a PNG in memory", e);
+    }
+    return out.toByteArray();
+  }
+
   /**
    * Writes a PNG atomically: the image goes to a temporary file in the same folder, which then replaces
    * {@code file}. Missing parent folders are created.
@@ -168,11 +189,8 @@ public final class ImageFiles {
    * @throws VesselsegException.Data when the file cannot be written
    */
   public static void writePng(Path file, BufferedImage img) {
-    AtomicFiles.write(file, "PNG", out -> {
-      if (!ImageIO.write(img, "png", out)) {
-        throw new IOException("no PNG writer accepts an image of type " + img.getType());
-      }
-    });
+    byte[] png = encodePng(img);
+    AtomicFiles.write(file, "PNG", out -> out.write(png));
   }
 
 

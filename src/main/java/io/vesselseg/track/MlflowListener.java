@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * and precision as tags; after every epoch the losses, validation F1/AUC, threshold, learning rate and
  * throughput with {@code step} = epoch; at the end the run directory's files as artifacts
  * ({@code model/best.safetensors}, {@code run.json}, {@code metrics.csv}, {@code curves.png},
- * {@code report.html}, {@code overlays/}), an optional model registration, and status {@code FINISHED}.
+ * {@code report.html}, {@code overlays/}), an optional model registration, and status {@code FINISHED}
+ * ({@code KILLED}, without registration, when a stop request interrupted the run).
  *
  * <p>Tracking never stops training: the first failure (server down, HTTP error) is logged once as a warning
  * and the listener then does nothing more. It must run after the listeners that write the run directory's
@@ -192,14 +193,16 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
         }
       });
     }
-    if (registerAs != null && Files.isRegularFile(runDir.resolve("best.safetensors"))) {
+    if (registerAs != null && !s.interrupted() && Files.isRegularFile(runDir.resolve("best.safetensors"))) {
       guard("register the model", () -> {
         String version = tracker.registerModel(registerAs, run.artifactUri() + "/model", run.runId());
         LOG.info("MLflow: registered {} version {}", registerAs, version);
       });
     }
     if (ownRun) {
-      guard("finish the run", () -> tracker.terminate(run.runId(), "FINISHED"));
+      // KILLED, as MLflow names a run stopped by its user; train --resume reopens it
+      String status = s.interrupted() ? "KILLED" : "FINISHED";
+      guard("finish the run", () -> tracker.terminate(run.runId(), status));
     }
   }
 

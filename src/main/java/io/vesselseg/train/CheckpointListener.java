@@ -59,7 +59,8 @@ public final class CheckpointListener implements TrainListener {
 
   @Override
   public void onEnd(TrainSummary s) {
-    if (!validation.isEmpty() && Files.isRegularFile(best)) {
+    // an interrupted run is not over: its resumption adds the thresholds when it ends
+    if (!s.interrupted() && !validation.isEmpty() && Files.isRegularFile(best)) {
       Map<String, String> t = TtaThresholds.addTo(best, validation, network.device());
       LoggerFactory.getLogger(CheckpointListener.class).info("test-time augmentation, thresholds and F1 on "
           + "the validation images: {}", t);

@@ -74,8 +74,18 @@ public final class ConsoleProgress implements TrainListener {
             s.threshold())
         : String.format(Locale.ROOT, "best epoch %d: val F1 %.4f, AUC %.4f, threshold %.3f", s.bestEpoch(),
             s.bestValF1(), s.bestValAuc(), s.threshold());
-    out.println(String.format(Locale.ROOT, "done (%s): %d epochs, %d steps in %.1f min, %.1f patches/s; %s",
-        s.stopReason(), s.epochs(), s.steps(), s.minutes(), s.patchesPerSecond(), kept));
+    if (s.interrupted() && s.epochs() == 0) {
+      out.println("interrupted before the first epoch ended: no checkpoint was written, so run the same "
+          + "command again (without --resume) to start over");
+    } else if (s.interrupted()) {
+      out.println(String.format(Locale.ROOT, "interrupted: the checkpoint after epoch %d (step %d) is intact "
+          + "and the unfinished epoch is dropped; the same command with --resume continues from it; %s",
+          s.epochs(), s.steps(), kept));
+    } else {
+      out.println(String.format(Locale.ROOT, "done (%s): %d epochs, %d steps in %.1f min, %.1f patches/s; %s",
+          s.stopReason(), s.epochs(), s.steps(), s.minutes(), s.patchesPerSecond(), kept));
+    }
+    out.flush();
   }
 
   static String clock(double seconds) {

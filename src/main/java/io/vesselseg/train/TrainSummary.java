@@ -5,4 +5,10 @@ package io.vesselseg.train;
  * throughput (training patches per second, validation excluded).
  */
 public record TrainSummary(int epochs, long steps, int bestEpoch, double bestValF1, double bestValAuc,
-    float threshold, double minutes, double patchesPerSecond, String stopReason) {}
+    float threshold, double minutes, double patchesPerSecond, String stopReason) {
+
+  /** True when a stop request ended the run before its epochs or time budget: it can be resumed. */
+  public boolean interrupted() {
+    return Trainer.INTERRUPTED.equals(stopReason);
+  }
+}

@@ -9,28 +9,36 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 
 /**
  * The training loop: epochs of {@code stepsPerEpoch} AdamW steps on random patches, each epoch followed by
  * validation. The next batch is sampled on a background thread while the current step runs. Stops after
- * {@code epochs}, or cleanly at the wall-clock budget (finishing the current step, then validating). It
- * reports everything through {@link TrainListener}s and knows nothing of files or logging.
+ * {@code epochs}, or cleanly at the wall-clock budget (finishing the current step, then validating). A stop
+ * request (a signal, polled before every step) ends it at once without validating the unfinished epoch, so
+ * the last epoch's checkpoint stays the state to resume from; the summary then says {@value #INTERRUPTED}.
+ * It reports everything through {@link TrainListener}s and knows nothing of files or logging.
  */
 public final class Trainer {
+
+  /** The stop reason of a run ended by a stop request. */
+  public static final String INTERRUPTED = "interrupted";
 
   private final TrainConfig cfg;
   private final TrainStep step;
   private final PatchSampler sampler;
   private final Validator validator;
   private final List<TrainListener> listeners;
+  private final BooleanSupplier stopRequested;
 
   public Trainer(TrainConfig cfg, TrainStep step, PatchSampler sampler, Validator validator,
-      List<TrainListener> listeners) {
+      List<TrainListener> listeners, BooleanSupplier stopRequested) {
     this.cfg = cfg;
     this.step = step;
     this.sampler = sampler;
     this.validator = validator;
     this.listeners = listeners;
+    this.stopRequested = stopRequested;
   }
 
   /** Trains from {@code start} (a fresh state or one read from a checkpoint). */
@@ -64,7 +72,12 @@ public final class Trainer {
         double lr = 0;
         double epochTrainSeconds = 0;
         boolean outOfTime = false;
+        boolean interrupted = false;
         for (int s = 0; s < cfg.stepsPerEpoch(); s++) {
+          if (stopRequested.getAsBoolean()) {
+            interrupted = true;
+            break;
+          }
           int cur = s % 2;
           await(next);
           if (s + 1 < cfg.stepsPerEpoch()) {
@@ -94,6 +107,10 @@ public final class Trainer {
             outOfTime = true;
             break;
           }
+        }
+        if (interrupted) {
+          stopReason = INTERRUPTED;
+          break;
         }
         long v0 = System.nanoTime();
         Validator.Result val = validator.validate();

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,6 +116,15 @@ public final class TrainingRun {
    */
   public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
       List<TrainListener> extra) {
+    return execute(requested, all, progress, extra, () -> false);
+  }
+
+  /**
+   * As {@link #execute(TrainConfig, List, ConsoleProgress, List)}, ending early (stop reason
+   * {@value Trainer#INTERRUPTED}, the last finished epoch's checkpoint kept) once {@code stopRequested} says so.
+   */
+  public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
+      List<TrainListener> extra, BooleanSupplier stopRequested) {
     RunDirectory run = new RunDirectory(requested.out());
     // a bad --thresholds-from is reported before the run directory is created
     BorrowedThresholds borrowed = requested.validationImages() == 0 && !requested.resume()
@@ -200,7 +210,7 @@ public final class TrainingRun {
       listeners.addAll(extra);
       PatchSampler sampler = new PatchSampler(train, cfg.patchSize(),
           PatchSampler.Augmentation.named(cfg.augment()));
-      return new Trainer(cfg, step, sampler, validation, listeners).run(start);
+      return new Trainer(cfg, step, sampler, validation, listeners, stopRequested).run(start);
     }
   }
 

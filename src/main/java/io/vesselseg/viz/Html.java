@@ -1,12 +1,9 @@
 package io.vesselseg.viz;
 
+import io.vesselseg.data.ImageFiles;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /** Small helpers for the self-contained HTML pages (index, run report): escaping, tables, inline CSS. */
 public final class Html {
@@ -66,13 +63,7 @@ public final class Html {
 
   /** A PNG data: URI of an image. */
   public static String dataUri(BufferedImage img) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(img, "png", out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode PNG in memory", e);
-    }
-    return dataUri(out.toByteArray());
+    return dataUri(ImageFiles.encodePng(img));
   }
 
   /** A PNG data: URI of a PNG file's bytes. */

@@ -145,6 +145,25 @@ class MlflowIntegrationTest {
     assertEquals(List.of(1L, 2L), steps.stream().sorted().toList(), "epoch 1 before the crash, 2 after");
   }
 
+  @Test
+  void aStoppedTrainingIsMarkedKilledAndNotRegistered(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("stopped");
+    List<Sample> images = SyntheticFundus.dataset(8, 31, 64, 64);
+    ConsoleProgress quiet = new ConsoleProgress(new PrintStream(OutputStream.nullOutputStream()), false);
+    MlflowTracker api = new MlflowTracker(server.uri(), Duration.ofSeconds(5));
+    try (MlflowListener l = new MlflowListener(api, "stop-it", "vesselseg-stopped", null)) {
+      int[] polls = {0}; // a stop request before step 2 of epoch 2 (4 steps an epoch)
+      var s = TrainingRun.execute(config(out, false), images, quiet, List.of(l), () -> ++polls[0] > 5);
+      assertTrue(s.interrupted(), s.stopReason());
+    }
+    String runId = JSON.readTree(out.resolve(MlflowListener.RUN_FILE).toFile()).path("run_id").asText();
+    JsonNode run = api.get("runs/get", Map.of("run_id", runId)).path("run");
+    assertEquals("KILLED", run.path("info").path("status").asText());
+    assertEquals("interrupted", keyValues(run.path("data").path("tags")).get("stop_reason"));
+    assertEquals(0, api.get("model-versions/search", Map.of("filter", "name='vesselseg-stopped'"))
+        .path("model_versions").size(), "an unfinished model is not registered");
+  }
+
   private static MlflowListener listener() {
     return new MlflowListener(new MlflowTracker(server.uri(), Duration.ofSeconds(5)), "resume-it", null, null);
   }

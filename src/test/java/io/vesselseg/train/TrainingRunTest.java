@@ -140,10 +140,11 @@ class TrainingRunTest {
     assertTrue(chained.getMessage().contains("borrowed its thresholds too"), chained.getMessage());
   }
 
-  @ParameterizedTest(name = "input {0}, weight average {1}, validation images {2}, DropBlock {3}")
-  @CsvSource({"rgb, 0, 3, 0", "rg-clahe, 0.9, 3, 0", "rgb, 0, 0, 0", "rgb, 0, 3, 0.15"})
+  @ParameterizedTest(name = "input {0}, weight average {1}, validation images {2}, DropBlock {3}, {4}")
+  @CsvSource({"rgb, 0, 3, 0, crash", "rg-clahe, 0.9, 3, 0, crash", "rgb, 0, 0, 0, crash",
+      "rgb, 0, 3, 0.15, crash", "rgb, 0, 3, 0, stop request"})
   void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne(String input, double ema, int validationImages,
-      double dropBlock, @TempDir Path dir) {
+      double dropBlock, String interruption, @TempDir Path dir) throws Exception {
     String ref = validationImages == 0 ? dir.resolve("ref").toString() : "";
     if (validationImages == 0) { // a run on every image takes its thresholds from a reference run
       TrainingRun.execute(config(Path.of(ref), 1, false), IMAGES, quiet(), List.of());
@@ -161,9 +162,19 @@ class TrainingRunTest {
         }
       }
     };
-    assertThrows(IllegalStateException.class, () -> TrainingRun.execute(
-        config(b, 3, false, input, ema, validationImages, 1, ref, dropBlock), IMAGES, quiet(),
-        List.of(crashAfterEpoch2)));
+    TrainConfig cfg = config(b, 3, false, input, ema, validationImages, 1, ref, dropBlock);
+    if (interruption.equals("crash")) {
+      assertThrows(IllegalStateException.class,
+          () -> TrainingRun.execute(cfg, IMAGES, quiet(), List.of(crashAfterEpoch2)));
+    } else { // polled before every step: true before step 11 of epoch 3 (25 steps an epoch)
+      int[] polls = {0};
+      TrainSummary stopped = TrainingRun.execute(cfg, IMAGES, quiet(), List.of(), () -> ++polls[0] > 60);
+      assertTrue(stopped.interrupted(), stopped.stopReason());
+      assertEquals(2, stopped.epochs(), "the unfinished epoch is dropped");
+      assertEquals(3, Files.readAllLines(b.resolve("metrics.csv")).size(), "header + 2 epochs");
+      assertFalse(SafeTensors.read(b.resolve("best.safetensors")).metadata().containsKey("threshold_flips"),
+          "an interrupted run is not over: no test-time augmentation thresholds yet");
+    }
     TrainSummary resumed = TrainingRun.execute(config(b, 99, true), IMAGES, quiet(), List.of());
     assertEquals(3, resumed.epochs(), "the stored config (3 epochs) wins over the command line");
 
