@@ -1,5 +1,6 @@
 package io.vesselseg.cli;
 
+import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Tta;
 import io.vesselseg.train.CrossValidation;
 import java.nio.file.Path;
@@ -30,6 +31,15 @@ final class CrossvalCommand implements Callable<Integer> {
   @Option(names = "--tta8", description = "average all eight flips and transposes (at each fold's --tta8 threshold)")
   boolean tta8;
 
+  @Option(names = "--weights", defaultValue = "best", paramLabel = "best|last",
+      description = "score each fold run's best epoch (default) or its last one, which is what a refit on every "
+          + "image keeps: pick a refit's threshold on the last epochs")
+  String weights;
+
+  @Option(names = "--tta-thresholds", description = "also pick the pooled thresholds for --tta and --tta8 (12 "
+      + "more passes per image), so a refit that borrows them (train --thresholds-from) has all three")
+  boolean ttaThresholds;
+
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
   String device;
 
@@ -42,7 +52,14 @@ final class CrossvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Tta mode = tta8 ? Tta.D8 : tta ? Tta.FLIPS : Tta.NONE;
-    var result = CrossValidation.run(runs, dataOptions.load("training"), mode, device, id -> { });
+    CrossValidation.Weights w = switch (weights) {
+      case "best" -> CrossValidation.Weights.BEST;
+      case "last" -> CrossValidation.Weights.LAST;
+      default -> throw new VesselsegException.Usage("--weights: expected best or last, found '" + weights
+          + "'");
+    };
+    var result = CrossValidation.run(runs, dataOptions.load("training"), mode, w, ttaThresholds, device,
+        id -> { });
     System.out.println(result.toTable());
     if (json != null) {
       Map<String, Object> doc = new LinkedHashMap<>(result.toJson());

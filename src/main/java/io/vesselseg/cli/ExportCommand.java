@@ -9,6 +9,8 @@ import io.vesselseg.infer.Models;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Tta;
+import io.vesselseg.train.BorrowedThresholds;
 import io.vesselseg.train.TtaThresholds;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,6 +52,12 @@ final class ExportCommand implements Callable<Integer> {
           + "dataset's training split (for models trained before training did it)")
   String calibrateOn;
 
+  @Option(names = "--thresholds-from", paramLabel = "REFERENCE",
+      description = "for a model trained on every image (--validation-images 0): replace its thresholds with "
+          + "those of a crossval --json file (picked on all the folds' held-out images) or of a run of the same "
+          + "recipe that held images out")
+  String thresholdsFrom;
+
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
@@ -77,6 +85,9 @@ final class ExportCommand implements Callable<Integer> {
         throw new VesselsegException.Data("cannot read --figures " + figures + ": " + e.getMessage(), e);
       }
     }
+    if (thresholdsFrom != null) {
+      extra.putAll(borrowedThresholds(Models.resolve(model)));
+    }
     List<Sample> validation = calibrateOn != null ? validationImages(Models.resolve(model)) : null;
     Path written = Models.export(model, out, extra);
     if (validation != null) {
@@ -94,6 +105,33 @@ final class ExportCommand implements Callable<Integer> {
     }
     System.out.println("wrote " + written);
     return Main.OK;
+  }
+
+  /**
+   * The metadata that gives a model trained on every image the thresholds of --thresholds-from: the plain
+   * threshold, the --tta/--tta8 ones (null, i.e. removed, where the reference has none) and their source.
+   */
+  private Map<String, String> borrowedThresholds(Path modelFile) {
+    Map<String, String> meta = SafeTensors.read(modelFile).metadata();
+    if (!Checkpoint.validationImages(meta).isEmpty()) {
+      throw new VesselsegException.Usage("--thresholds-from: " + model + " held images out and picked its "
+          + "thresholds on them; borrowed thresholds are for a model trained on every image "
+          + "(--validation-images 0): export the refit of this recipe");
+    }
+    BorrowedThresholds b = BorrowedThresholds.from(thresholdsFrom, BorrowedThresholds.recipe(meta.get("config")));
+    if (!b.recipeDifferences().isEmpty()) {
+      System.err.println("warning: --thresholds-from " + thresholdsFrom + " comes from another recipe ("
+          + String.join(", ", b.recipeDifferences()) + "): its thresholds may not suit this model");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("threshold", Float.toString(b.threshold()));
+    for (Tta tta : Tta.values()) {
+      if (tta != Tta.NONE) {
+        out.put(Checkpoint.thresholdKey(tta), null);
+      }
+    }
+    out.putAll(b.metadata());
+    return out;
   }
 
   /** The model's validation images (ids in its metadata) from the training split of --calibrate-on. */

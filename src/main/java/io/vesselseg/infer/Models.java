@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Finds and loads the model a command was pointed at: a run directory, a {@code .safetensors} file, or
@@ -58,7 +59,8 @@ public final class Models {
 
   /**
    * Writes a model for distribution: the weights and metadata of {@code arg} (a run directory or model file)
-   * without any optimizer state, plus {@code extra} metadata (e.g. the test figures it reached).
+   * without any optimizer state, plus {@code extra} metadata (e.g. the test figures it reached; a null value
+   * removes the key).
    */
   public static Path export(String arg, Path out, Map<String, String> extra) {
     SafeTensors.Contents c = SafeTensors.read(resolve(arg));
@@ -70,6 +72,7 @@ public final class Models {
     });
     Map<String, String> meta = new LinkedHashMap<>(c.metadata());
     meta.putAll(extra);
+    meta.values().removeIf(Objects::isNull);
     SafeTensors.write(out, tensors, meta);
     return out;
   }

@@ -23,7 +23,9 @@ import java.util.Objects;
  * The thresholds of a model trained on every training image ({@code --validation-images 0}), which has no
  * held-out image to pick them on: they are taken from a run of the same recipe that held images out (the
  * reference), so the choice is still made on training data. The model file records where they came from
- * ({@code thresholds_from}: file, SHA-256, the reference's validation images and figures).
+ * ({@code thresholds_from}: file, SHA-256, the reference's validation images and figures). The reference may
+ * also be a cross-validation of the recipe ({@code crossval --json}): then the thresholds are the ones that
+ * maximise F1 on the pooled out-of-fold predictions of all its folds.
  *
  * @param threshold the plain threshold
  * @param metadata  model-file entries: {@code threshold_flips}/{@code threshold_d8} when the reference has
@@ -39,22 +41,28 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       "patch_size", "lr", "weight_decay", "warmup_steps", "precision", "depth", "base_channels", "augment",
       "loss", "input", "ema", "dropblock");
 
-  /** Reads the reference ({@code arg}: a run directory or model file) and compares its recipe with {@code cfg}. */
-  public static BorrowedThresholds from(String arg, TrainConfig cfg) {
+  /**
+   * Reads the reference ({@code arg}: a run directory, model file or cross-validation JSON) and compares its
+   * recipe with {@code recipe} (the borrowing run's {@link TrainConfig#toMap()}).
+   */
+  public static BorrowedThresholds from(String arg, Map<String, Object> recipe) {
     Path file = Path.of(arg);
     if (Files.isDirectory(file)) {
       file = file.resolve(RunDirectory.BEST);
     }
     if (!Files.isRegularFile(file)) {
       throw new VesselsegException.Usage("--thresholds-from " + arg + ": expected a run directory holding "
-          + RunDirectory.BEST + " or a .safetensors model file, found nothing there; train the reference run "
-          + "(same recipe, images held out) first");
+          + RunDirectory.BEST + ", a .safetensors model file or a crossval --json file, found nothing there; "
+          + "train the reference run (same recipe, images held out) first");
     }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw new VesselsegException.Data("cannot read --thresholds-from " + file + ": " + e.getMessage(), e);
+    }
+    if (file.getFileName().toString().endsWith(".json")) {
+      return fromCrossval(file, bytes, recipe);
     }
     Map<String, String> meta = SafeTensors.parse(bytes, file.toString()).metadata();
     List<String> validation = Checkpoint.validationImages(meta);
@@ -80,7 +88,63 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       }
     }
     out.put("thresholds_from", json(source));
-    return new BorrowedThresholds(threshold, out, differences(recipe(meta.get("config")), cfg.toMap()));
+    return new BorrowedThresholds(threshold, out, differences(recipe(meta.get("config")), recipe));
+  }
+
+  /** The pooled out-of-fold thresholds of a {@link CrossValidation} JSON. */
+  private static BorrowedThresholds fromCrossval(Path file, byte[] bytes, Map<String, Object> run) {
+    Map<String, Object> doc;
+    try {
+      doc = JSON.readValue(bytes, new TypeReference<Map<String, Object>>() {});
+    } catch (IOException e) {
+      throw new VesselsegException.Usage("--thresholds-from " + file + ": expected the JSON written by crossval "
+          + "--json, found unreadable JSON (" + e.getMessage() + ")");
+    }
+    if (!CrossValidation.FORMAT.equals(doc.get("format")) || !(doc.get("pooled_best") instanceof Map<?, ?> best)
+        || !(doc.get("recipe") instanceof Map<?, ?> foldRecipe)) {
+      throw new VesselsegException.Usage("--thresholds-from " + file + ": expected the JSON written by crossval "
+          + "--json (format " + CrossValidation.FORMAT + "), found another JSON file; re-run crossval with --json");
+    }
+    if (!(best.get(Tta.NONE.label()) instanceof Map<?, ?> plain)) {
+      throw new VesselsegException.Usage("--thresholds-from " + file + ": expected the pooled plain threshold "
+          + "(pooled_best.none), found only " + best.keySet() + "; re-run crossval without --tta/--tta8 or with "
+          + "--tta-thresholds");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, Object> source = new LinkedHashMap<>();
+    source.put("file", file.toString());
+    source.put("sha256", sha256(bytes));
+    source.put("crossval_weights", doc.get("weights"));
+    List<Object> held = new java.util.ArrayList<>();
+    if (doc.get("folds") instanceof List<?> folds) {
+      folds.forEach(f -> {
+        if (f instanceof Map<?, ?> fold && fold.get("validation_images") instanceof List<?> ids) {
+          held.addAll(ids);
+        }
+      });
+    }
+    source.put("validation_images", held);
+    float threshold = threshold(plain, file);
+    source.put("threshold", threshold);
+    source.put("val_f1", plain.get("f1"));
+    for (Tta tta : Tta.values()) {
+      if (tta != Tta.NONE && best.get(tta.label()) instanceof Map<?, ?> m) {
+        float t = threshold(m, file);
+        out.put(Checkpoint.thresholdKey(tta), Float.toString(t));
+        source.put(Checkpoint.thresholdKey(tta), t);
+        source.put("val_f1_" + tta.label(), m.get("f1"));
+      }
+    }
+    out.put("thresholds_from", json(source));
+    return new BorrowedThresholds(threshold, out, differences(recipe(json(foldRecipe)), run));
+  }
+
+  private static float threshold(Map<?, ?> best, Path file) {
+    if (best.get("threshold") instanceof Number n && n.doubleValue() > 0 && n.doubleValue() < 1) {
+      return n.floatValue();
+    }
+    throw new VesselsegException.Usage("--thresholds-from " + file + ": expected thresholds in (0, 1) under "
+        + "pooled_best, found " + best.get("threshold") + "; re-run crossval with --json");
   }
 
   private static void copy(Map<String, String> meta, String key, Map<String, Object> to) {
@@ -106,7 +170,7 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
    * A model file's stored config ({@code config} metadata) as {@link TrainConfig#toMap()}, with the defaults of
    * keys older versions did not write filled in; empty when there is no readable config.
    */
-  static Map<String, Object> recipe(String json) {
+  public static Map<String, Object> recipe(String json) {
     try {
       Map<String, Object> m = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
       return TrainConfig.fromMap(m, Path.of("."), "cpu", false).toMap();

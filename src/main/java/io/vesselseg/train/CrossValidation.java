@@ -12,8 +12,12 @@ import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
+import io.vesselseg.track.RunDirectory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +30,39 @@ import java.util.function.Consumer;
  * the images they held out, and those out-of-fold predictions are scored per fold and pooled. The pooled
  * figure covers every held-out image once, so it is a steadier yardstick for comparing recipes than one run's
  * three validation images. The runs must share their recipe and hold out disjoint images.
+ *
+ * <p>The F1-maximising threshold on the pooled out-of-fold pixels is the threshold for a refit of the recipe on
+ * every training image ({@code train --validation-images 0 --thresholds-from <crossval JSON>}): picked on all
+ * held-out images instead of one run's three. A refit keeps its last epoch, so the folds' last epochs
+ * ({@link Weights#LAST}) are the ones to pick it on.
  */
 public final class CrossValidation {
 
-  /** One fold: its model, held-out images, its own threshold, and its scores on those images. */
+  /** Marks the JSON written by {@link Result#toJson()}, so {@code --thresholds-from} can recognise it. */
+  public static final String FORMAT = "vesselseg-crossval-1";
+
+  /** Which weights of each fold run are scored. */
+  public enum Weights {
+    /** The epoch that scored best on the fold's held-out images ({@code best.safetensors}). */
+    BEST(RunDirectory.BEST),
+    /** The last finished epoch ({@code last.safetensors}): what a refit on every image keeps. */
+    LAST(RunDirectory.LAST);
+
+    private final String file;
+
+    Weights(String file) {
+      this.file = file;
+    }
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * One fold: its model, held-out images, the threshold maximising F1 on those images (for the best epoch,
+   * the one picked when it was trained), and its scores there.
+   */
   public record Fold(String model, int fold, List<String> validation, float threshold, Confusion confusion,
       double auc) {
 
@@ -40,10 +73,19 @@ public final class CrossValidation {
 
   /**
    * The folds, the out-of-fold pixels pooled over all of them (each fold thresholded at its own threshold),
-   * their AUC-ROC, and the one threshold that maximises the pooled F1 with the F1 it reaches.
+   * their AUC-ROC, and per test-time augmentation mode scored ({@code tta} and, when asked for, the others)
+   * the one threshold that maximises the pooled F1 with the F1 it reaches.
    */
-  public record Result(Tta tta, int trainingImages, List<Fold> folds, Confusion pooled, double pooledAuc,
-      float bestThreshold, double bestF1) {
+  public record Result(Tta tta, Weights weights, int trainingImages, Map<String, Object> recipe,
+      List<Fold> folds, Confusion pooled, double pooledAuc, Map<Tta, ScoreCollector.BestThreshold> pooledBest) {
+
+    public float bestThreshold() {
+      return pooledBest.get(tta).threshold();
+    }
+
+    public double bestF1() {
+      return pooledBest.get(tta).f1();
+    }
 
     public double meanF1() {
       return folds.stream().mapToDouble(Fold::f1).average().orElse(Double.NaN);
@@ -60,7 +102,8 @@ public final class CrossValidation {
       StringBuilder b = new StringBuilder();
       int held = folds.stream().mapToInt(f -> f.validation().size()).sum();
       b.append(String.format(Locale.ROOT, "cross-validation: %d folds, %d of %d training images held out once "
-          + "(test-time augmentation: %s)%n", folds.size(), held, trainingImages, tta.label()));
+          + "(%s epochs; test-time augmentation: %s)%n", folds.size(), held, trainingImages, weights.label(),
+          tta.label()));
       b.append(String.format(Locale.ROOT, "%-5s %-9s %-7s %-7s %s%n", "fold", "threshold", "F1", "AUC-ROC",
           "held-out images / model"));
       for (Fold f : folds) {
@@ -71,13 +114,21 @@ public final class CrossValidation {
       b.append(String.format(Locale.ROOT, "out-of-fold, pooled, each fold at its threshold: F1 %.4f  AUC-ROC "
           + "%.4f  Se %.4f  Sp %.4f%n", pooled.f1(), pooledAuc, pooled.sensitivity(), pooled.specificity()));
       b.append(String.format(Locale.ROOT, "out-of-fold, pooled, at the one F1-maximising threshold %.3f: F1 "
-          + "%.4f", bestThreshold, bestF1));
+          + "%.4f", bestThreshold(), bestF1()));
+      pooledBest.forEach((mode, best) -> {
+        if (mode != tta) {
+          b.append(String.format(Locale.ROOT, "%n  with test-time augmentation %s: threshold %.3f, F1 %.4f",
+              mode.label(), best.threshold(), best.f1()));
+        }
+      });
       return b.toString();
     }
 
     public Map<String, Object> toJson() {
       Map<String, Object> m = new LinkedHashMap<>();
+      m.put("format", FORMAT);
       m.put("tta", tta.label());
+      m.put("weights", weights.label());
       m.put("training_images", trainingImages);
       List<Map<String, Object>> rows = new ArrayList<>();
       for (Fold f : folds) {
@@ -97,21 +148,33 @@ public final class CrossValidation {
       m.put("pooled_auc_roc", pooledAuc);
       m.put("pooled_sensitivity", pooled.sensitivity());
       m.put("pooled_specificity", pooled.specificity());
-      m.put("pooled_best_threshold", bestThreshold);
-      m.put("pooled_best_f1", bestF1);
+      m.put("pooled_best_threshold", bestThreshold());
+      m.put("pooled_best_f1", bestF1());
+      Map<String, Object> thresholds = new LinkedHashMap<>();
+      pooledBest.forEach((mode, best) -> thresholds.put(mode.label(),
+          Map.of("threshold", best.threshold(), "f1", best.f1())));
+      m.put("pooled_best", thresholds);
+      m.put("recipe", recipe);
       return m;
     }
   }
 
   private CrossValidation() {}
 
-  /**
-   * Checks that {@code models} (run directories or model files) are folds of one recipe over
-   * {@code training}, then predicts each fold's held-out images with {@code tta} and scores them. Everything
-   * is checked before the first prediction.
-   */
+  /** {@link #run(List, List, Tta, Weights, boolean, String, Consumer)} of the best epochs, {@code tta} only. */
   public static Result run(List<String> models, List<Sample> training, Tta tta, String device,
       Consumer<String> progress) {
+    return run(models, training, tta, Weights.BEST, false, device, progress);
+  }
+
+  /**
+   * Checks that {@code models} (run directories, whose {@code weights} are taken, or model files) are folds of
+   * one recipe over {@code training}, then predicts each fold's held-out images with {@code tta} and scores
+   * them; with {@code allModes} it also picks the pooled thresholds of the other test-time augmentation
+   * modes. Everything is checked before the first prediction.
+   */
+  public static Result run(List<String> models, List<Sample> training, Tta tta, Weights weights,
+      boolean allModes, String device, Consumer<String> progress) {
     if (models.size() < 2) {
       throw new VesselsegException.Usage("cross-validation needs the runs of at least 2 folds, found "
           + models.size() + ": train them with --fold 1, --fold 2, ... and pass every run directory");
@@ -124,7 +187,11 @@ public final class CrossValidation {
     Map<String, String> heldBy = new HashMap<>();
     Map<String, Object> firstRecipe = null;
     for (String arg : models) {
-      Path p = Models.resolve(arg);
+      Path p = Files.isDirectory(Path.of(arg)) ? Path.of(arg).resolve(weights.file) : Models.resolve(arg);
+      if (!Files.isRegularFile(p)) {
+        throw new VesselsegException.Usage("run directory " + arg + " has no " + weights.file + ": has its "
+            + "training run finished an epoch there? Pass the fold runs' directories or model files");
+      }
       SafeTensors.Contents c = SafeTensors.read(p);
       List<String> ids = Checkpoint.validationImages(c.metadata());
       if (ids.isEmpty()) {
@@ -147,6 +214,10 @@ public final class CrossValidation {
         throw new VesselsegException.Model(p + " records no readable training config: cross-validation compares "
             + "the folds' recipes; pass run directories or files written by train");
       }
+      if (weights == Weights.LAST && ((Number) recipe.get("ema")).doubleValue() > 0) {
+        throw new VesselsegException.Usage(p + " was trained with --ema: its last checkpoint's weights are the "
+            + "trained ones, not the average such a run keeps; score its best epochs (--weights best)");
+      }
       if (firstRecipe == null) {
         firstRecipe = recipe;
       } else {
@@ -160,14 +231,25 @@ public final class CrossValidation {
       paths.add(p);
       foldNumbers.add(((Number) recipe.get("fold")).intValue());
     }
-    return score(files, paths, foldNumbers, byId, training.size(), tta, ComputeDevice.resolve(device),
-        progress);
+    List<Tta> modes = new ArrayList<>(List.of(tta));
+    if (allModes) {
+      Arrays.stream(Tta.values()).filter(m -> m != tta).forEach(modes::add);
+    }
+    Scored scored = score(files, paths, foldNumbers, byId, modes, ComputeDevice.resolve(device), progress);
+    return new Result(tta, weights, training.size(), firstRecipe, scored.folds(), scored.pooled(),
+        scored.pooledAuc(), scored.pooledBest());
   }
 
-  private static Result score(List<SafeTensors.Contents> files, List<Path> paths, List<Integer> foldNumbers,
-      Map<String, Sample> byId, int trainingImages, Tta tta, ComputeDevice device, Consumer<String> progress) {
+  /** The folds' scores in the first mode, and the pooled best threshold of every mode. */
+  private record Scored(List<Fold> folds, Confusion pooled, double pooledAuc,
+      Map<Tta, ScoreCollector.BestThreshold> pooledBest) {}
+
+  /** Predicts every fold's held-out images in each of {@code modes} (the first is the scored one). */
+  private static Scored score(List<SafeTensors.Contents> files, List<Path> paths, List<Integer> foldNumbers,
+      Map<String, Sample> byId, List<Tta> modes, ComputeDevice device, Consumer<String> progress) {
     List<Fold> folds = new ArrayList<>();
-    ScoreCollector all = new ScoreCollector();
+    Map<Tta, ScoreCollector> all = new EnumMap<>(Tta.class);
+    modes.forEach(m -> all.put(m, new ScoreCollector()));
     Confusion pooled = Confusion.ZERO;
     for (int i = 0; i < files.size(); i++) {
       SafeTensors.Contents c = files.get(i);
@@ -175,24 +257,34 @@ public final class CrossValidation {
       Checkpoint.Loaded loaded = Checkpoint.load(c, paths.get(i).toString(), device, Precision.FP32);
       try (Network net = loaded.network()) {
         net.fuseForInference();
-        Predictor predictor = new Predictor(net, tta);
-        float threshold = loaded.meta().threshold(tta);
         ScoreCollector scores = new ScoreCollector();
+        List<float[]> probabilities = new ArrayList<>();
+        for (Tta mode : modes) {
+          Predictor predictor = new Predictor(net, mode);
+          for (String id : ids) {
+            Sample s = byId.get(id);
+            float[] p = predictor.probabilities(s);
+            all.get(mode).add(p, s.vessel(), s.fov());
+            if (mode == modes.get(0)) {
+              scores.add(p, s.vessel(), s.fov());
+              probabilities.add(p);
+            }
+            progress.accept(id);
+          }
+        }
+        float threshold = scores.bestF1Threshold().threshold();
         Confusion confusion = Confusion.ZERO;
-        for (String id : ids) {
-          Sample s = byId.get(id);
-          float[] p = predictor.probabilities(s);
-          scores.add(p, s.vessel(), s.fov());
-          all.add(p, s.vessel(), s.fov());
-          confusion = confusion.plus(Confusion.of(p, s.vessel(), s.fov(), threshold));
-          progress.accept(id);
+        for (int k = 0; k < ids.size(); k++) {
+          Sample s = byId.get(ids.get(k));
+          confusion = confusion.plus(Confusion.of(probabilities.get(k), s.vessel(), s.fov(), threshold));
         }
         pooled = pooled.plus(confusion);
         folds.add(new Fold(paths.get(i).toString(), foldNumbers.get(i), ids, threshold, confusion,
             scores.aucRoc()));
       }
     }
-    ScoreCollector.BestThreshold best = all.bestF1Threshold();
-    return new Result(tta, trainingImages, folds, pooled, all.aucRoc(), best.threshold(), best.f1());
+    Map<Tta, ScoreCollector.BestThreshold> best = new EnumMap<>(Tta.class);
+    modes.forEach(m -> best.put(m, all.get(m).bestF1Threshold()));
+    return new Scored(folds, pooled, all.get(modes.get(0)).aucRoc(), best);
   }
 }

@@ -219,7 +219,7 @@ public final class TrainingRun {
    * (thresholds picked for another recipe may not suit this one).
    */
   private static BorrowedThresholds borrowThresholds(TrainConfig cfg) {
-    BorrowedThresholds b = BorrowedThresholds.from(cfg.thresholdsFrom(), cfg);
+    BorrowedThresholds b = BorrowedThresholds.from(cfg.thresholdsFrom(), cfg.toMap());
     LOG.info("no validation images: every epoch's model is kept (the last is the result), thresholds from {}",
         b.metadata().get("thresholds_from"));
     if (!b.recipeDifferences().isEmpty()) {

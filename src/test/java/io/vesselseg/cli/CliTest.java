@@ -174,6 +174,47 @@ class CliTest {
   }
 
   @Test
+  void exportGivesARefitTheCrossValidatedThresholds(@TempDir Path dir) throws Exception {
+    Path refit = dir.resolve("refit.safetensors");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 3)) {
+      Checkpoint.save(refit, net, 0.5f, Map.of("validation_images", "[]", "threshold_flips", "0.45",
+          "threshold_d8", "0.44", "thresholds_from", "{\"file\":\"runs/j/best.safetensors\"}"), null);
+    }
+    Path cv = dir.resolve("cv.json");
+    Files.writeString(cv, "{\"format\":\"vesselseg-crossval-1\",\"weights\":\"last\",\"folds\":["
+        + "{\"validation_images\":[\"21_training\",\"22_training\"]},{\"validation_images\":[\"23_training\"]}],"
+        + "\"pooled_best\":{\"none\":{\"threshold\":0.42,\"f1\":0.8},\"d8\":{\"threshold\":0.4,\"f1\":0.81}},"
+        + "\"recipe\":{}}");
+    Path out = dir.resolve("out.safetensors");
+    Outcome o = run("export", "--model", refit.toString(), "--out", out.toString(), "--thresholds-from",
+        cv.toString());
+    assertEquals(Main.OK, o.code(), o.err());
+    var meta = io.vesselseg.model.SafeTensors.read(out).metadata();
+    assertEquals(0.42f, Float.parseFloat(meta.get("threshold")));
+    assertEquals(0.4f, Float.parseFloat(meta.get("threshold_d8")));
+    assertFalse(meta.containsKey("threshold_flips"), "the old --tta threshold is not kept beside the new ones");
+    var source = new ObjectMapper().readTree(meta.get("thresholds_from"));
+    assertEquals(cv.toString(), source.get("file").asText());
+    assertEquals(3, source.get("validation_images").size());
+
+    Path held = dir.resolve("held.safetensors");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 3)) {
+      Checkpoint.save(held, net, 0.5f, Map.of("validation_images", "[\"21_training\"]"), null);
+    }
+    Path refused = dir.resolve("refused.safetensors");
+    Outcome h = run("export", "--model", held.toString(), "--out", refused.toString(), "--thresholds-from",
+        cv.toString());
+    assertEquals(Main.USAGE, h.code(), h.err());
+    assertTrue(h.err().contains("held images out"), h.err());
+    assertFalse(Files.exists(refused));
+    Outcome w = run("crossval", "--data", "synthetic", held.toString(), refit.toString(), "--weights", "first");
+    assertEquals(Main.USAGE, w.code(), w.err());
+    assertTrue(w.err().contains("expected best or last, found 'first'"), w.err());
+  }
+
+  @Test
   void batchSizeAliasTrainsAndResumeContinues(@TempDir Path dir) {
     String out = dir.resolve("run").toString();
     String[] args = {"train", "--data", "synthetic", "--out", out, "--epochs", "1", "--steps-per-epoch",

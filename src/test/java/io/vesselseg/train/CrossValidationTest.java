@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Sample;
 import io.vesselseg.data.SyntheticFundus;
@@ -68,6 +69,50 @@ class CrossValidationTest {
     assertTrue(r.bestThreshold() > 0 && r.bestThreshold() < 1 && r.bestF1() > 0, r.toTable());
     assertTrue(r.pooledAuc() > 0.5 && r.pooledAuc() <= 1, "AUC " + r.pooledAuc());
     assertTrue(r.toTable().contains("3 folds, 6 of 6 training images held out once"), r.toTable());
+  }
+
+  @Test
+  void aRefitBorrowsThePooledOutOfFoldThresholdsOfTheFoldsLastEpochs() throws Exception {
+    List<String> folds = List.of(run("f1"), run("f2"), run("f3"));
+    var last = CrossValidation.run(folds, IMAGES, Tta.NONE, CrossValidation.Weights.LAST, true, "cpu", id -> { });
+    assertTrue(last.folds().get(0).model().endsWith("last.safetensors"), last.folds().get(0).model());
+    assertEquals(Set.of(Tta.NONE, Tta.FLIPS, Tta.D8), last.pooledBest().keySet());
+    // one epoch each: the last epoch is the best one, so both weights score the same
+    var best = CrossValidation.run(folds, IMAGES, Tta.NONE, "cpu", id -> { });
+    assertEquals(best.bestThreshold(), last.bestThreshold(), 0f);
+    assertEquals(best.pooled().tp(), last.pooled().tp());
+    assertEquals(Set.of(Tta.NONE), best.pooledBest().keySet());
+    assertTrue(last.toTable().contains("(last epochs; test-time augmentation: none)")
+        && last.toTable().contains("with test-time augmentation d8: threshold"), last.toTable());
+
+    Path json = dir.resolve("cv.json");
+    new ObjectMapper().writeValue(json.toFile(), last.toJson());
+    train(fold("refit-cv", 1, 3e-3, 0, json.toString()));
+    var meta = SafeTensors.read(dir.resolve("refit-cv").resolve("best.safetensors")).metadata();
+    assertEquals(last.bestThreshold(), Float.parseFloat(meta.get("threshold")), 0f);
+    assertEquals(last.pooledBest().get(Tta.D8).threshold(), Float.parseFloat(meta.get("threshold_d8")), 0f);
+    var source = new ObjectMapper().readTree(meta.get("thresholds_from"));
+    assertEquals("last", source.get("crossval_weights").asText());
+    assertEquals(6, source.get("validation_images").size(), "every image the folds held out");
+    assertEquals(last.bestF1(), source.get("val_f1").asDouble(), 1e-12);
+  }
+
+  @Test
+  void aCrossvalFileWithoutAPlainThresholdOrOfAnotherKindIsRefused() throws Exception {
+    var flips = CrossValidation.run(List.of(run("f1"), run("f2")), IMAGES, Tta.FLIPS, "cpu", id -> { });
+    Path json = dir.resolve("cv-flips.json");
+    new ObjectMapper().writeValue(json.toFile(), flips.toJson());
+    var e = assertThrows(VesselsegException.Usage.class,
+        () -> train(fold("refit-flips", 1, 3e-3, 0, json.toString())));
+    assertTrue(e.getMessage().contains("expected the pooled plain threshold") && e.getMessage().contains(
+        "--tta-thresholds"), e.getMessage());
+    Path other = dir.resolve("other.json");
+    java.nio.file.Files.writeString(other, "{\"f1\": 0.8}");
+    var o = assertThrows(VesselsegException.Usage.class, () -> train(fold("refit-other", 1, 3e-3, 0,
+        other.toString())));
+    assertTrue(o.getMessage().contains("expected the JSON written by crossval --json"), o.getMessage());
+    assertTrue(!java.nio.file.Files.exists(dir.resolve("refit-flips")) && !java.nio.file.Files.exists(
+        dir.resolve("refit-other")), "nothing is written before the reference is checked");
   }
 
   @Test
