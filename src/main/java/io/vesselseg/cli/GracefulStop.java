@@ -19,8 +19,11 @@ final class GracefulStop implements AutoCloseable {
   private final AtomicBoolean requested = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread hook = new Thread(this::onSignal, "graceful-stop");
+  private final String message;
 
-  GracefulStop() {
+  /** {@code message}: what the signal does, printed when one comes. */
+  GracefulStop(String message) {
+    this.message = message;
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
@@ -31,8 +34,7 @@ final class GracefulStop implements AutoCloseable {
 
   private void onSignal() {
     requested.set(true);
-    System.err.println("stop requested: finishing the current step (kill -9 ends it at once; the last "
-        + "epoch's checkpoint survives that too)");
+    System.err.println(message);
     System.err.flush();
     try {
       stopped.await(WAIT_SECONDS, TimeUnit.SECONDS);

@@ -28,6 +28,10 @@ final class SegmentCommand implements Callable<Integer> {
       description = "auto: resample to the training set's FOV diameter; none: use the photograph as is")
   String rescale;
 
+  @Option(names = "--skip-existing", description = "skip photographs whose outputs exist already (a stopped "
+      + "batch goes on where it stopped)")
+  boolean skipExisting;
+
   @picocli.CommandLine.Mixin
   ModelOptions modelOptions;
 
@@ -38,16 +42,11 @@ final class SegmentCommand implements Callable<Integer> {
       files.addAll(ImagePrediction.inputs(p));
     }
     Checkpoint.Loaded loaded = modelOptions.load();
-    try (var net = loaded.network()) {
-      System.out.println("model: " + Models.describe(modelOptions.model) + ", threshold "
-          + modelOptions.threshold(loaded));
-      ImagePrediction.predictAll(files, output, modelOptions.predictor(net), modelOptions.threshold(loaded),
-          true,
-          Models.fovDiameter(loaded, rescale), w -> System.out.println(String.format(Locale.ROOT,
-              "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(),
-              w.probability(), w.mask().getFileName(), w.overlay().getFileName(),
-              100 * w.vesselFraction(), w.seconds())));
-    }
-    return Main.OK;
+    System.out.println("model: " + Models.describe(modelOptions.model) + ", threshold "
+        + modelOptions.threshold(loaded));
+    return PredictCommand.batch(files, output, loaded, modelOptions, modelOptions.threshold(loaded), true,
+        Models.fovDiameter(loaded, rescale), skipExisting, w -> String.format(Locale.ROOT,
+            "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(), w.probability(),
+            w.mask().getFileName(), w.overlay().getFileName(), 100 * w.vesselFraction(), w.seconds()));
   }
 }

@@ -71,9 +71,9 @@ final class TrainCommand implements Callable<Integer> {
           + "images / validation images); train folds 1..K for K-fold cross-validation")
   int fold;
 
-  @Option(names = "--thresholds-from", paramLabel = "MODEL",
-      description = "with --validation-images 0: take the thresholds of this run directory or model file, "
-          + "a run of the same recipe that held images out")
+  @Option(names = "--thresholds-from", paramLabel = "REFERENCE",
+      description = "with --validation-images 0: take the thresholds of this run directory or model file (a "
+          + "run of the same recipe that held images out) or crossval --json file (the folds' pooled ones)")
   String thresholdsFrom;
 
   @Option(names = "--depth", defaultValue = "4", description = "U-Net levels")
@@ -136,7 +136,8 @@ final class TrainCommand implements Callable<Integer> {
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;
-    try (GracefulStop stop = new GracefulStop()) {
+    try (GracefulStop stop = new GracefulStop("stop requested: finishing the current step (kill -9 ends it at "
+        + "once; the last epoch's checkpoint survives that too)")) {
       try {
         s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
             tracking.<List<TrainListener>>map(List::of).orElse(List.of()), stop.requested());

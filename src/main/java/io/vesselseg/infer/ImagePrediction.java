@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -64,14 +66,14 @@ public final class ImagePrediction {
     byte[] fov = FovEstimator.estimate(img.chw(), img.width(), img.height());
     float[] prob = predictor.probabilities(img.chw(), img.width(), img.height(), fov, modelFovDiameter);
     byte[] mask = Overlay.threshold(prob, threshold, fov);
-    String stem = stem(file);
-    Path probFile = outDir.resolve(stem + "_prob.png");
-    Path maskFile = outDir.resolve(stem + "_mask.png");
+    List<Path> files = outputs(file, outDir, overlay);
+    Path probFile = files.get(0);
+    Path maskFile = files.get(1);
     ImageFiles.writeGreyPng(probFile, Overlay.grey(prob), img.width(), img.height());
     ImageFiles.writeMaskPng(maskFile, mask, img.width(), img.height());
     Path overlayFile = null;
     if (overlay) {
-      overlayFile = outDir.resolve(stem + "_overlay.png");
+      overlayFile = files.get(2);
       ImageFiles.writePng(overlayFile, Overlay.vessels(img.chw(), img.width(), img.height(), mask));
     }
     long vessels = 0;
@@ -84,19 +86,50 @@ public final class ImagePrediction {
         (System.nanoTime() - t0) / 1e9);
   }
 
-  public static List<Written> predictAll(List<Path> files, Path outDir, Predictor predictor,
-      float threshold, boolean overlay, double modelFovDiameter,
-      java.util.function.Consumer<Written> each) {
+  /**
+   * What a batch did: the photographs it wrote, those it skipped because their outputs existed, and whether a
+   * stop request ended it before the last photograph.
+   */
+  public record Batch(List<Written> written, List<Path> skipped, boolean stopped) {}
+
+  /**
+   * Predicts {@code files} in order into {@code outDir}. With {@code skipExisting} a photograph whose outputs
+   * all exist already is skipped (each output is written atomically, so an existing one is complete: a batch
+   * that was stopped resumes where it stopped). {@code stop} is asked before each photograph; once it says
+   * so the batch ends there, every output written so far complete.
+   */
+  public static Batch predictAll(List<Path> files, Path outDir, Predictor predictor, float threshold,
+      boolean overlay, double modelFovDiameter, boolean skipExisting, BooleanSupplier stop,
+      Consumer<Written> each) {
     try {
       Files.createDirectories(outDir);
     } catch (IOException e) {
       throw new VesselsegException.Data("cannot create output folder " + outDir + ": " + e.getMessage(), e);
     }
     List<Written> out = new ArrayList<>();
+    List<Path> skipped = new ArrayList<>();
     for (Path f : files) {
+      if (stop.getAsBoolean()) {
+        return new Batch(out, skipped, true);
+      }
+      if (skipExisting && outputs(f, outDir, overlay).stream().allMatch(Files::isRegularFile)) {
+        skipped.add(f);
+        continue;
+      }
       Written w = predict(f, outDir, predictor, threshold, overlay, modelFovDiameter);
       each.accept(w);
       out.add(w);
+    }
+    return new Batch(out, skipped, false);
+  }
+
+  /** The files {@link #predict} writes for {@code file}. */
+  static List<Path> outputs(Path file, Path outDir, boolean overlay) {
+    String stem = stem(file);
+    List<Path> out = new ArrayList<>(List.of(outDir.resolve(stem + "_prob.png"),
+        outDir.resolve(stem + "_mask.png")));
+    if (overlay) {
+      out.add(outDir.resolve(stem + "_overlay.png"));
     }
     return out;
   }

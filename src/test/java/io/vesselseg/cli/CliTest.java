@@ -48,7 +48,7 @@ class CliTest {
     }
   }
 
-  private static Path smallModel(Path dir) {
+  static Path smallModel(Path dir) {
     Path file = dir.resolve("tiny.safetensors");
     try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
         Normalization.unit(), 3)) {
