@@ -32,7 +32,8 @@ import java.util.Map;
  *                         saved (0: the raw weights are)
  * @param dropBlock        share of each feature map DropBlock zeroes after every convolution in training (0: off)
  * @param thresholdsFrom   with no validation images: the model file or run directory of a run of the same
- *                         recipe that held images out, whose thresholds this model takes ("" otherwise)
+ *                         recipe that held images out, or the crossval JSON of its folds, whose thresholds
+ *                         this model takes ("" otherwise)
  */
 public record TrainConfig(
     String data,
@@ -83,7 +84,7 @@ public record TrainConfig(
         "needs images held out: with --validation-images 0 there is nothing to fold");
     require(validationImages > 0 || !thresholdsFrom.isBlank(), "validation-images", validationImages,
         "trains on every image and leaves none to pick the threshold on: add --thresholds-from <run dir or "
-            + "model file> of a run of the same recipe that held images out");
+            + "model file> of a run of the same recipe that held images out, or <crossval --json file> of its folds");
     require(validationImages == 0 || thresholdsFrom.isBlank(), "thresholds-from", thresholdsFrom,
         "is only for --validation-images 0 (otherwise the held-out images pick the threshold)");
     require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
