@@ -59,7 +59,7 @@ final class CrossvalCommand implements Callable<Integer> {
           + "'");
     };
     var result = CrossValidation.run(runs, dataOptions.load("training"), mode, w, ttaThresholds, device,
-        id -> { });
+        id -> System.err.println("predicted " + id));
     System.out.println(result.toTable());
     if (json != null) {
       Map<String, Object> doc = new LinkedHashMap<>(result.toJson());

@@ -171,7 +171,7 @@ public final class CrossValidation {
    * Checks that {@code models} (run directories, whose {@code weights} are taken, or model files) are folds of
    * one recipe over {@code training}, then predicts each fold's held-out images with {@code tta} and scores
    * them; with {@code allModes} it also picks the pooled thresholds of the other test-time augmentation
-   * modes. Everything is checked before the first prediction.
+   * modes. Everything is checked before the first prediction; {@code progress} hears of each one.
    */
   public static Result run(List<String> models, List<Sample> training, Tta tta, Weights weights,
       boolean allModes, String device, Consumer<String> progress) {
@@ -269,7 +269,7 @@ public final class CrossValidation {
               scores.add(p, s.vessel(), s.fov());
               probabilities.add(p);
             }
-            progress.accept(id);
+            progress.accept(modes.size() > 1 ? id + " (test-time augmentation " + mode.label() + ")" : id);
           }
         }
         float threshold = scores.bestF1Threshold().threshold();
