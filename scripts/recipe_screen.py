@@ -40,8 +40,9 @@ FOLDS = [[35, 36, 37], [26, 32, 34], [29, 38, 39], [23, 27, 28], [22, 24, 40], [
 
 BASE = dict(patch=96, batch=28, lr=2e-3, wd=1e-4, warmup=200, steps=3200, loss="bce+dice", depth=4, base=16,
             vessel_centre=0.0, jitter=True)
-# one change each; steps scale by the variant's CPU cost per step relative to the base (conv FLOPs where
-# marked 'flops': a wider or shallower net's measured CPU speed may differ)
+# one change each; steps scale with the variant's speed on the 2-core CPU relative to the base (Java `train`,
+# fp32, 25-step epochs, 2026-11-27: base 28.2 patches/s, base 12 29.5, base 24 11.5, depth 3 30.6, 63 x 64²
+# 64.2, i.e. 1.02 steps/s against the base's 1.01), so each variant gets what 55 CPU minutes would give it
 VARIANTS = {
     "base": {},
     "bce": dict(loss="bce"),
@@ -49,10 +50,10 @@ VARIANTS = {
     "p64b63": dict(patch=64, batch=63),
     "vessel50": dict(vessel_centre=0.5),
     "steps2x": dict(steps=6400),
-    "base24-flops": dict(base=24, steps=1420),
-    "depth3-flops": dict(depth=3, steps=4000),
+    "base24": dict(base=24, steps=1300),
+    "depth3": dict(depth=3, steps=3480),
     "lr1e-3": dict(lr=1e-3),
-    "base12-flops": dict(base=12, steps=5690),
+    "base12": dict(base=12, steps=3360),
     "wd1e-2": dict(wd=1e-2),
     "nojitter": dict(jitter=False),
 }
