@@ -4,16 +4,21 @@
 A 55-minute CPU run of vesselseg makes about 3,200 AdamW steps; six folds of one recipe take 5.5 hours here.
 This script runs the same recipe (torch_peer.UNet, patches centred on random FOV pixels with flips, quarter
 turns and brightness/contrast/gamma jitter, BCE + batch soft Dice, AdamW with 200 warm-up steps and a cosine
-decay, validation after every 100 steps) for a fixed number of steps on a GPU, many jobs at once, so a lever
-can be screened on all six folds before it earns six CPU hours. It is a screen, not a result: a variant that
+decay, validation after every 100 steps) for a fixed number of steps on a GPU, so a lever can be screened on
+all six folds before it earns six CPU hours. One process trains the folds of a variant together as one
+grouped network (GroupedUNet: each convolution grouped by fold, so six small nets cost the kernel launches of
+one; checked against six separate torch_peer.UNets at every start), and several processes run at once. It is a screen, not a result: a variant that
 wins here is implemented (if it is not already) and judged by `vesselseg crossval` on CPU runs.
 
 Folds are vesselseg's: a seeded shuffle of the 20 training images (java.util.Collections.shuffle with
 java.util.Random(42) gives the order below), blocks of three held out. Variants change one thing against the
 base recipe; `steps` is scaled where a variant costs more or less CPU time per step (see VARIANTS).
 
-  recipe_screen.py --data DRIVE --out DIR [--variants base,lr4e-3,...] [--folds 1,2,...] [--workers 10]
-                   [--max-seconds 420] [--steps-scale 1.0]
+  recipe_screen.py --data DRIVE --out DIR [--variants base,lr4e-3,...] [--folds 1,2,...] [--seeds 42,43]
+                   [--group 6] [--workers 8] [--max-seconds 420] [--steps-scale 1.0] [--check]
+
+--group 1 trains one fold per process (how docs/screens/2026-11-27-*.json were made: 12 such processes at once
+on an H200 took ~415 s for 3,200 steps each).
 
 Prints one line per finished job and, at the end, a table per variant: pooled out-of-fold F1 (one threshold
 over the 18 held-out images, the rule of `crossval --weights last`) and AUC-ROC of the last epoch, and the
@@ -29,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
@@ -88,10 +94,116 @@ def curve_stats(prob, truth):
     return float(p[k]), float(f1[k]), float(auc)
 
 
+class GroupedUNet(nn.Module):
+    """K independent torch_peer.UNets computed as one: every convolution is grouped by model, so K folds train
+    with the kernels (and kernel launches) of one wider net. Input [N, K*3, H, W] (model k reads channels
+    3k..3k+2), logits [N, K, H, W]. BatchNorm statistics, AdamW moments and gradients are per channel, hence
+    per model: training the sum of the K losses trains each model on its own loss."""
+
+    def __init__(self, k, depth, base, means, stds):
+        super().__init__()
+        self.k, self.depth = k, depth
+
+        def block(cin, cout):
+            return nn.Sequential(nn.Conv2d(k * cin, k * cout, 3, padding=1, bias=False, groups=k),
+                                 nn.BatchNorm2d(k * cout), nn.ReLU(),
+                                 nn.Conv2d(k * cout, k * cout, 3, padding=1, bias=False, groups=k),
+                                 nn.BatchNorm2d(k * cout), nn.ReLU())
+
+        cin = 3
+        self.enc = nn.ModuleList()
+        for level in range(depth):
+            self.enc.append(block(cin, base << level))
+            cin = base << level
+        self.bottleneck = block(cin, base << depth)
+        self.ups, self.decs = nn.ModuleList(), nn.ModuleList()
+        for level in range(depth - 1, -1, -1):
+            c = base << level
+            self.ups.append(nn.ConvTranspose2d(k * 2 * c, k * c, 2, stride=2, groups=k))
+            self.decs.append(block(2 * c, c))
+        self.head = nn.Conv2d(k * base, k, 1, groups=k)
+        self.register_buffer("norm_mean", torch.tensor(means, dtype=torch.float32).view(1, 3 * k, 1, 1))
+        self.register_buffer("norm_std", torch.tensor(stds, dtype=torch.float32).view(1, 3 * k, 1, 1))
+
+    def cat(self, a, b):
+        """Per model, a's channels then b's, as grouped convolutions expect them."""
+        n, _, h, w = a.shape
+        return torch.cat([a.view(n, self.k, -1, h, w), b.view(n, self.k, -1, h, w)], 2).view(n, -1, h, w)
+
+    def forward(self, x):
+        x = (x - self.norm_mean) / self.norm_std
+        h, w = x.shape[2], x.shape[3]
+        m = 1 << self.depth
+        ph, pw = (m - h % m) % m, (m - w % m) % m
+        if ph or pw:
+            x = F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2), mode="reflect")
+        skips = []
+        for enc in self.enc:
+            x = enc(x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2, 2)
+        x = self.bottleneck(x)
+        for up, dec, skip in zip(self.ups, self.decs, reversed(skips)):
+            x = dec(self.cat(skip, up(x)))
+        y = self.head(x)
+        return y[:, :, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w]
+
+    def load_single(self, i, net):
+        """Copies torch_peer.UNet `net` into model slot i (for the equivalence check)."""
+        singles = [getattr(net, f"enc{l}") for l in range(self.depth)] + [net.bottleneck]
+        singles += [getattr(net, f"dec{l}") for l in net.levels]
+        grouped = list(self.enc) + [self.bottleneck] + list(self.decs)
+        with torch.no_grad():
+            for sb, gb in zip(singles, grouped):
+                for src, dst in ((sb.c1, gb[0]), (sb.c2, gb[3])):
+                    n = src.weight.shape[0]
+                    dst.weight[i * n:(i + 1) * n] = src.weight
+                for src, dst in ((sb.b1, gb[1]), (sb.b2, gb[4])):
+                    n = src.weight.shape[0]
+                    for name in ("weight", "bias", "running_mean", "running_var"):
+                        getattr(dst, name)[i * n:(i + 1) * n] = getattr(src, name)
+            for level, up in zip(net.levels, self.ups):
+                src = getattr(net, f"up{level}")
+                n = src.weight.shape[0]
+                up.weight[i * n:(i + 1) * n] = src.weight
+                m = src.bias.shape[0]
+                up.bias[i * m:(i + 1) * m] = src.bias
+            self.head.weight[i:i + 1] = net.head.weight
+            self.head.bias[i:i + 1] = net.head.bias
+            self.norm_mean[0, 3 * i:3 * i + 3] = net.norm_mean.view(3, 1, 1)
+            self.norm_std[0, 3 * i:3 * i + 3] = net.norm_std.view(3, 1, 1)
+
+
+def check_grouped():
+    """GroupedUNet with K copied torch_peer.UNets gives each one's logits (train and eval mode)."""
+    torch.manual_seed(0)
+    nets = [UNet(2, 4, [0.1 * i, 0.2, 0.3], [0.5, 0.4, 0.3 + 0.1 * i]) for i in range(3)]
+    g = GroupedUNet(3, 2, 4, [0.0] * 9, [1.0] * 9)
+    for i, net in enumerate(nets):
+        for bn in [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]:
+            bn.running_mean.uniform_(-0.1, 0.1)
+            bn.running_var.uniform_(0.5, 1.5)
+            bn.weight.data.uniform_(0.5, 1.5)
+        g.load_single(i, net)
+    x = torch.rand(2, 9, 28, 36)
+    worst = 0.0
+    with torch.no_grad():
+        for train in (False, True):
+            g.train(train)
+            out = g(x)
+            for i, net in enumerate(nets):
+                net.train(train)
+                worst = max(worst, float((net(x[:, 3 * i:3 * i + 3])[:, 0] - out[:, i]).abs().max()))
+    print(f"grouped U-Net vs separate U-Nets: max |logit difference| {worst:.2e}")
+    if worst > 1e-4:
+        sys.exit("grouped U-Net does not reproduce the separate U-Nets")
+
+
 _DATA = None
 
 
-def job(variant, fold, seed, data_root, out_dir, steps_scale, device):
+def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device):
+    """Trains `variant` on every fold in `folds` at once (one GroupedUNet); returns one result per fold."""
     global _DATA
     torch.set_num_threads(1)
     torch.backends.cudnn.benchmark = True
@@ -99,74 +211,87 @@ def job(variant, fold, seed, data_root, out_dir, steps_scale, device):
         _DATA = load_drive(data_root)
     cfg = dict(BASE, **VARIANTS[variant])
     steps = int(round(cfg["steps"] * steps_scale))
-    held = FOLDS[fold - 1]
-    train_ids = [i for i in range(21, 41) if i not in held]
     dev = torch.device(device)
-    g = torch.Generator().manual_seed(seed * 1000 + fold)
-    torch.manual_seed(seed * 1000 + fold)
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    K = len(folds)
+    ids = list(range(21, 41))
+    train_rows = [[ids.index(i) for i in ids if i not in FOLDS[f - 1]] for f in folds]
+    imgs = torch.from_numpy(np.stack([_DATA[i][0] for i in ids])).to(dev)
+    ves = torch.from_numpy(np.stack([_DATA[i][1] for i in ids])).to(dev).float()
+    _, _, h, w = imgs.shape
 
-    imgs = torch.from_numpy(np.stack([_DATA[i][0] for i in train_ids])).to(dev)
-    ves = torch.from_numpy(np.stack([_DATA[i][1] for i in train_ids])).to(dev).float()
-    n, _, h, w = imgs.shape
-    fov_idx = [torch.from_numpy(np.flatnonzero(_DATA[i][2])) for i in train_ids]
-    ves_idx = [torch.from_numpy(np.flatnonzero(_DATA[i][1] & _DATA[i][2])) for i in train_ids]
-    fov_all = np.concatenate([_DATA[i][0][:, _DATA[i][2] != 0] for i in train_ids], axis=1)
-    mean, std = fov_all.mean(1).tolist(), fov_all.std(1).tolist()
+    def padded(lists):
+        lens = torch.tensor([len(x) for x in lists])
+        out = torch.zeros(len(lists), int(lens.max()), dtype=torch.long)
+        for r, x in enumerate(lists):
+            out[r, :len(x)] = torch.from_numpy(x)
+        return out.to(dev), lens.to(dev)
 
-    net = UNet(cfg["depth"], cfg["base"], mean, std).to(dev)
+    fov_pad, fov_len = padded([np.flatnonzero(_DATA[i][2]) for i in ids])
+    ves_pad, ves_len = padded([np.flatnonzero(_DATA[i][1] & _DATA[i][2]) for i in ids])
+    means, stds = [], []
+    for rows in train_rows:
+        fov_all = np.concatenate([_DATA[ids[r]][0][:, _DATA[ids[r]][2] != 0] for r in rows], axis=1)
+        means += fov_all.mean(1).tolist()
+        stds += fov_all.std(1).tolist()
+
+    net = GroupedUNet(K, cfg["depth"], cfg["base"], means, stds).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["wd"])
     P, B = cfg["patch"], cfg["batch"]
     ar = torch.arange(P, device=dev)
     warm = min(cfg["warmup"], steps // 10)
+    rows_t = torch.tensor(train_rows, device=dev)  # [K, 17]
 
-    vx = torch.from_numpy(np.stack([_DATA[i][0] for i in held])).to(dev)
-    vfov = torch.from_numpy(np.stack([_DATA[i][2] for i in held])).to(dev).bool()
-    vy = torch.from_numpy(np.stack([_DATA[i][1] for i in held])).to(dev)[vfov]
+    held = [FOLDS[f - 1] for f in folds]
+    vx = torch.cat([torch.from_numpy(np.stack([_DATA[i][0] for i in hs])) for hs in held], 1).to(dev)
+    vfov = [torch.from_numpy(np.stack([_DATA[i][2] for i in hs])).to(dev).bool() for hs in held]
+    vy = [torch.from_numpy(np.stack([_DATA[i][1] for i in hs])).to(dev)[m] for hs, m in zip(held, vfov)]
 
     def batch():
-        si = torch.randint(n, (B,), generator=g)
-        from_vessel = torch.rand(B, generator=g) < cfg["vessel_centre"]
-        centres = []
-        for b in range(B):
-            pool = ves_idx[si[b]] if from_vessel[b] else fov_idx[si[b]]
-            centres.append(int(pool[torch.randint(len(pool), (1,), generator=g)]))
-        c = torch.tensor(centres)
-        x0 = (c % w - P // 2).clamp(0, w - P).to(dev)
-        y0 = (c // w - P // 2).clamp(0, h - P).to(dev)
+        pick = torch.randint(rows_t.shape[1], (K, B), generator=g).to(dev)
+        si = torch.gather(rows_t, 1, pick).view(-1)  # [K*B] image indices, model-major
+        on_vessel = (torch.rand(K * B, generator=g) < cfg["vessel_centre"]).to(dev)
+        u = torch.rand(K * B, generator=g).to(dev)
+        r_fov = (u * fov_len[si]).long().clamp(max=fov_pad.shape[1] - 1)
+        r_ves = (u * ves_len[si]).long().clamp(max=ves_pad.shape[1] - 1)
+        c = torch.where(on_vessel, ves_pad[si, r_ves], fov_pad[si, r_fov])
+        x0 = (c % w - P // 2).clamp(0, w - P)
+        y0 = (c // w - P // 2).clamp(0, h - P)
         rows = (y0[:, None] + ar)[:, None, :, None]
         cols = (x0[:, None] + ar)[:, None, None, :]
-        sid = si.to(dev)[:, None, None, None]
-        x = imgs[sid, torch.arange(3, device=dev)[None, :, None, None], rows, cols]
-        y = ves[sid[:, 0], rows[:, 0], cols[:, 0]][:, None]
-        rot = torch.randint(4, (B,), generator=g)
-        flip = torch.rand(B, generator=g) < 0.5
+        x = imgs[si[:, None, None, None], torch.arange(3, device=dev)[None, :, None, None], rows, cols]
+        y = ves[si[:, None, None], rows[:, 0], cols[:, 0]][:, None]
+        rot = torch.randint(4, (K * B,), generator=g).to(dev)
+        flip = (torch.rand(K * B, generator=g) < 0.5).to(dev)
         for k in range(1, 4):
-            sel = (rot == k).to(dev)
-            if sel.any():
-                x[sel] = torch.rot90(x[sel], k, (2, 3))
-                y[sel] = torch.rot90(y[sel], k, (2, 3))
-        fl = flip.to(dev)
-        x[fl] = x[fl].flip(3)
-        y[fl] = y[fl].flip(3)
+            sel = rot == k
+            x[sel] = torch.rot90(x[sel], k, (2, 3))
+            y[sel] = torch.rot90(y[sel], k, (2, 3))
+        x[flip] = x[flip].flip(3)
+        y[flip] = y[flip].flip(3)
         if cfg["jitter"]:
-            u = (torch.rand(B, 3, generator=g) * 2 - 1).to(dev)
-            bright = (0.08 * u[:, 0]).view(B, 1, 1, 1)
-            contrast = (1 + 0.15 * u[:, 1]).view(B, 1, 1, 1)
-            gamma = torch.exp(0.2 * u[:, 2]).view(B, 1, 1, 1)
-            x = ((x - 0.5) * contrast + 0.5 + bright).clamp(0, 1).pow(gamma)
-        return x.contiguous(), y.contiguous()
+            j = (torch.rand(K * B, 3, generator=g) * 2 - 1).to(dev)
+            x = ((x - 0.5) * (1 + 0.15 * j[:, 1]).view(-1, 1, 1, 1) + 0.5 + (0.08 * j[:, 0]).view(-1, 1, 1, 1))
+            x = x.clamp(0, 1).pow(torch.exp(0.2 * j[:, 2]).view(-1, 1, 1, 1))
+        x = x.view(K, B, 3, P, P).transpose(0, 1).reshape(B, K * 3, P, P)
+        y = y.view(K, B, P, P).transpose(0, 1).contiguous()
+        return x.contiguous(), y
 
     def validate():
         net.eval()
         with torch.no_grad():
-            prob = torch.sigmoid(net(vx))[:, 0][vfov]
+            prob = torch.sigmoid(net(vx))
         net.train()
-        thr, f1, auc = curve_stats(prob, vy)
-        return prob, thr, f1, auc
+        out = []
+        for k in range(K):
+            pk = prob[:, k][vfov[k]]
+            out.append((pk,) + curve_stats(pk, vy[k]))
+        return out
 
     t0 = time.time()
-    history = []
-    best = (-1.0, None, None)
+    history = [[] for _ in range(K)]
+    best = [(-1.0, None) for _ in range(K)]
     net.train()
     for s in range(steps):
         wf = 1.0 if warm == 0 else min(1.0, (s + 1) / warm)
@@ -175,28 +300,35 @@ def job(variant, fold, seed, data_root, out_dir, steps_scale, device):
             grp["lr"] = cfg["lr"] * wf * 0.5 * (1 + math.cos(math.pi * min(1.0, prog)))
         x, y = batch()
         logits = net(x)
-        loss = F.binary_cross_entropy_with_logits(logits, y)
+        per_model = F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean((0, 2, 3))
         if cfg["loss"] == "bce+dice":
-            loss = loss + soft_dice(logits, y)
+            p = torch.sigmoid(logits)
+            per_model = per_model + 1 - (2 * (p * y).sum((0, 2, 3)) + 1) / (p.sum((0, 2, 3)) + y.sum((0, 2, 3)) + 1)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        per_model.sum().backward()
         opt.step()
         if (s + 1) % 100 == 0 or s + 1 == steps:
-            prob, thr, f1, auc = validate()
-            history.append(dict(step=s + 1, f1=f1, auc=auc, thr=thr, loss=loss.item()))
-            if f1 > best[0]:
-                best = (f1, prob.half().cpu(), thr)
-    prob_last = prob.half().cpu()
-    tag = f"{variant}_f{fold}_s{seed}"
-    torch.save(dict(last=prob_last, best=best[1], truth=vy.cpu()), os.path.join(out_dir, tag + ".pt"))
-    f1s = [e["f1"] for e in history]
-    res = dict(variant=variant, fold=fold, seed=seed, steps=steps, seconds=round(time.time() - t0, 1),
-               best_f1=max(f1s), best_step=history[int(np.argmax(f1s))]["step"], last_f1=f1s[-1],
-               last5_mean=float(np.mean(f1s[-5:])), last_auc=history[-1]["auc"], last_thr=history[-1]["thr"],
-               history=history)
-    with open(os.path.join(out_dir, tag + ".json"), "w") as f:
-        json.dump(res, f)
-    return res
+            losses = per_model.detach().cpu().tolist()
+            final = validate()  # the last one is the last step's
+            for k, (prob, thr, f1, auc) in enumerate(final):
+                history[k].append(dict(step=s + 1, f1=f1, auc=auc, thr=thr, loss=losses[k]))
+                if f1 > best[k][0]:
+                    best[k] = (f1, prob.half().cpu())
+    seconds = round(time.time() - t0, 1)
+    results = []
+    for k, fold in enumerate(folds):
+        tag = f"{variant}_f{fold}_s{seed}"
+        torch.save(dict(last=final[k][0].half().cpu(), best=best[k][1], truth=vy[k].cpu()),
+                   os.path.join(out_dir, tag + ".pt"))
+        f1s = [e["f1"] for e in history[k]]
+        res = dict(variant=variant, fold=fold, seed=seed, steps=steps, seconds=seconds, models_at_once=K,
+                   best_f1=max(f1s), best_step=history[k][int(np.argmax(f1s))]["step"], last_f1=f1s[-1],
+                   last5_mean=float(np.mean(f1s[-5:])), last_auc=history[k][-1]["auc"],
+                   last_thr=history[k][-1]["thr"], history=history[k])
+        with open(os.path.join(out_dir, tag + ".json"), "w") as f:
+            json.dump(res, f)
+        results.append(res)
+    return results
 
 
 def summarise(results, out_dir, device):
@@ -242,13 +374,22 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=420, help="no job starts after this")
     ap.add_argument("--steps-scale", type=float, default=1.0, help="multiplies every variant's steps")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--group", type=int, default=6, help="folds trained at once in one process (one grouped net)")
+    ap.add_argument("--check", action="store_true", help="only check the grouped net against separate nets")
     args = ap.parse_args()
+    check_grouped()
+    if args.check:
+        return
     variants = args.variants.split(",")
     for v in variants:
         if v not in VARIANTS:
             sys.exit(f"unknown variant '{v}': expected one of {', '.join(VARIANTS)}")
+    folds = [int(f) for f in args.folds.split(",")]
+    if not all(1 <= f <= len(FOLDS) for f in folds) or args.group < 1:
+        sys.exit(f"--folds must name folds 1..{len(FOLDS)} and --group must be >= 1")
+    chunks = [folds[i:i + args.group] for i in range(0, len(folds), args.group)]
     os.makedirs(args.out, exist_ok=True)
-    jobs = [(v, int(f), int(s)) for s in args.seeds.split(",") for v in variants for f in args.folds.split(",")]
+    jobs = [(v, c, int(s)) for s in args.seeds.split(",") for v in variants for c in chunks]
     start = time.time()
     results = []
     ctx = torch.multiprocessing.get_context("spawn")
@@ -257,19 +398,20 @@ def main():
         queue = list(jobs)
         while queue or pending:
             while queue and len(pending) < args.workers and time.time() - start < args.max_seconds:
-                v, f, s = queue.pop(0)
-                pending[pool.submit(job, v, f, s, args.data, args.out, args.steps_scale, args.device)] = (v, f, s)
+                v, c, s = queue.pop(0)
+                pending[pool.submit(train_group, v, c, s, args.data, args.out, args.steps_scale, args.device)] = 1
             if not pending:
                 break
             done = next(as_completed(pending))
             pending.pop(done)
-            r = done.result()
-            results.append(r)
-            print(f"{time.time() - start:6.0f}s {r['variant']:<14} fold {r['fold']} seed {r['seed']}: best "
-                  f"{r['best_f1']:.4f} (step {r['best_step']}), last {r['last_f1']:.4f}, last5 {r['last5_mean']:.4f},"
-                  f" AUC {r['last_auc']:.4f}, {r['seconds']:.0f} s", flush=True)
+            for r in done.result():
+                results.append(r)
+                print(f"{time.time() - start:6.0f}s {r['variant']:<14} fold {r['fold']} seed {r['seed']}: best "
+                      f"{r['best_f1']:.4f} (step {r['best_step']}), last {r['last_f1']:.4f}, last5 "
+                      f"{r['last5_mean']:.4f}, AUC {r['last_auc']:.4f}, {r['seconds']:.0f} s "
+                      f"({r['models_at_once']} at once)", flush=True)
     if queue:
-        print(f"time up: {len(queue)} jobs not started: {queue}")
+        print(f"time up: {len(queue)} jobs not started: {[(v, c, s) for v, c, s in queue]}")
     summarise(results, args.out, args.device)
 
 
