@@ -66,14 +66,8 @@ class UNet(nn.Module):
         self.register_buffer("norm_std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, x):
-        x = (x - self.norm_mean) / self.norm_std
         h, w = x.shape[2], x.shape[3]
-        m = 1 << self.depth
-        ph, pw = (m - h % m) % m, (m - w % m) % m
-        if ph or pw:
-            pad = (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2)
-            reflectable = pad[0] < w and pad[1] < w and pad[2] < h and pad[3] < h
-            x = F.pad(x, pad, mode="reflect" if reflectable else "replicate")
+        x = normalised_and_padded(x, self.norm_mean, self.norm_std, 1 << self.depth)
         skips = []
         for level in range(self.depth):
             x = getattr(self, f"enc{level}")(x)
@@ -83,10 +77,26 @@ class UNet(nn.Module):
         for level in self.levels:
             x = getattr(self, f"up{level}")(x)
             x = getattr(self, f"dec{level}")(torch.cat([skips[level], x], 1))
-        y = self.head(x)
-        if ph or pw:
-            y = y[:, :, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w]
-        return y
+        return cropped(self.head(x), h, w)
+
+
+def normalised_and_padded(x, mean, std, m):
+    """(x - mean) / std, reflect-padded (replicate-padded when too small to reflect) to a multiple of m per side,
+    left/top getting the smaller half, as vesselseg's UNet.padded does."""
+    x = (x - mean) / std
+    h, w = x.shape[2], x.shape[3]
+    ph, pw = (m - h % m) % m, (m - w % m) % m
+    if ph or pw:
+        pad = (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2)
+        reflectable = pad[0] < w and pad[1] < w and pad[2] < h and pad[3] < h
+        x = F.pad(x, pad, mode="reflect" if reflectable else "replicate")
+    return x
+
+
+def cropped(y, h, w):
+    """The h x w centre that normalised_and_padded's padding surrounds."""
+    top, left = (y.shape[2] - h) // 2, (y.shape[3] - w) // 2
+    return y[:, :, top:top + h, left:left + w]
 
 
 def load_model(path):
