@@ -45,7 +45,7 @@ from torch_peer import UNet, cropped, normalised_and_padded  # noqa: E402
 FOLDS = [[35, 36, 37], [26, 32, 34], [29, 38, 39], [23, 27, 28], [22, 24, 40], [21, 25, 33]]
 
 BASE = dict(patch=96, batch=28, lr=2e-3, wd=1e-4, warmup=200, steps=3200, loss="bce+dice", depth=4, base=16,
-            vessel_centre=0.0, jitter=True)
+            vessel_centre=0.0, jitter=True, stage2=None)
 # one change each; steps scale with the variant's speed on the 2-core CPU relative to the base (Java `train`,
 # fp32, 25-step epochs, 2026-11-27: base 28.2 patches/s, base 12 29.5, base 24 11.5, depth 3 30.6, 63 x 64²
 # 64.2, i.e. 1.02 steps/s against the base's 1.01), so each variant gets what 55 CPU minutes would give it
@@ -62,6 +62,9 @@ VARIANTS = {
     "base12": dict(base=12, steps=3360),
     "wd1e-2": dict(wd=1e-2),
     "nojitter": dict(jitter=False),
+    # W-Nets: a second U-Net (depth, base) reads the photograph and the first's probabilities
+    "wnet8": dict(stage2=(4, 8), steps=2560),
+    "wnet16": dict(stage2=(4, 16), steps=1600),
 }
 
 
@@ -96,11 +99,11 @@ def curve_stats(prob, truth):
 
 class GroupedUNet(nn.Module):
     """K independent torch_peer.UNets computed as one: every convolution is grouped by model, so K folds train
-    with the kernels (and kernel launches) of one wider net. Input [N, K*3, H, W] (model k reads channels
-    3k..3k+2), logits [N, K, H, W]. BatchNorm statistics, AdamW moments and gradients are per channel, hence
+    with the kernels (and kernel launches) of one wider net. Input [N, K*C, H, W] (model k reads channels
+    Ck..Ck+C-1; C = 3 for RGB), logits [N, K, H, W]. BatchNorm statistics, AdamW moments and gradients are per channel, hence
     per model: training the sum of the K losses trains each model on its own loss."""
 
-    def __init__(self, k, depth, base, means, stds):
+    def __init__(self, k, depth, base, means, stds, channels=3):
         super().__init__()
         self.k, self.depth = k, depth
 
@@ -110,8 +113,8 @@ class GroupedUNet(nn.Module):
                                  nn.Conv2d(k * cout, k * cout, 3, padding=1, bias=False, groups=k),
                                  nn.BatchNorm2d(k * cout), nn.ReLU())
 
-        cin = 3
         self.enc = nn.ModuleList()
+        cin = channels
         for level in range(depth):
             self.enc.append(block(cin, base << level))
             cin = base << level
@@ -122,8 +125,8 @@ class GroupedUNet(nn.Module):
             self.ups.append(nn.ConvTranspose2d(k * 2 * c, k * c, 2, stride=2, groups=k))
             self.decs.append(block(2 * c, c))
         self.head = nn.Conv2d(k * base, k, 1, groups=k)
-        self.register_buffer("norm_mean", torch.tensor(means, dtype=torch.float32).view(1, 3 * k, 1, 1))
-        self.register_buffer("norm_std", torch.tensor(stds, dtype=torch.float32).view(1, 3 * k, 1, 1))
+        self.register_buffer("norm_mean", torch.tensor(means, dtype=torch.float32).view(1, channels * k, 1, 1))
+        self.register_buffer("norm_std", torch.tensor(stds, dtype=torch.float32).view(1, channels * k, 1, 1))
 
     def cat(self, a, b):
         """Per model, a's channels then b's, as grouped convolutions expect them."""
@@ -169,6 +172,23 @@ class GroupedUNet(nn.Module):
             self.norm_std[0, 3 * i:3 * i + 3] = net.norm_std.view(3, 1, 1)
 
 
+class GroupedWNet(nn.Module):
+    """Two GroupedUNets in a row (a W-Net, as in Galdran et al.'s Little W-Net): the second reads each model's
+    photograph and the first's vessel probability. forward gives (second's logits, first's logits); both are
+    trained, the second's are the prediction."""
+
+    def __init__(self, k, depth, base, means, stds, depth2, base2):
+        super().__init__()
+        self.first = GroupedUNet(k, depth, base, means, stds)
+        m2 = [v for i in range(k) for v in means[3 * i:3 * i + 3] + [0.0]]
+        s2 = [v for i in range(k) for v in stds[3 * i:3 * i + 3] + [1.0]]
+        self.second = GroupedUNet(k, depth2, base2, m2, s2, channels=4)
+
+    def forward(self, x):
+        first = self.first(x)
+        return self.second(self.first.cat(x, torch.sigmoid(first))), first
+
+
 def check_grouped():
     """GroupedUNet with K copied torch_peer.UNets gives each one's logits (train and eval mode)."""
     torch.manual_seed(0)
@@ -194,13 +214,27 @@ def check_grouped():
         sys.exit("grouped U-Net does not reproduce the separate U-Nets")
 
 
+def prediction(out):
+    """The logits a net's forward output predicts with (a W-Net's second stage)."""
+    return out[0] if isinstance(out, tuple) else out
+
+
+def loss_per_model(logits, y, loss):
+    """[K] losses of logits [N, K, H, W] against y: mean BCE, plus soft Dice over the batch for bce+dice."""
+    per_model = F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean((0, 2, 3))
+    if loss == "bce+dice":
+        p = torch.sigmoid(logits)
+        per_model = per_model + 1 - (2 * (p * y).sum((0, 2, 3)) + 1) / (p.sum((0, 2, 3)) + y.sum((0, 2, 3)) + 1)
+    return per_model
+
+
 _DATA = None
 
 
-def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device):
+def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device, threads, progress=False):
     """Trains `variant` on every fold in `folds` at once (one GroupedUNet); returns one result per fold."""
     global _DATA
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     torch.backends.cudnn.benchmark = True
     if _DATA is None:
         _DATA = load_drive(data_root)
@@ -231,7 +265,10 @@ def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device):
         means += fov_all.mean(1).tolist()
         stds += fov_all.std(1).tolist()
 
-    net = GroupedUNet(K, cfg["depth"], cfg["base"], means, stds).to(dev)
+    if cfg["stage2"]:
+        net = GroupedWNet(K, cfg["depth"], cfg["base"], means, stds, *cfg["stage2"]).to(dev)
+    else:
+        net = GroupedUNet(K, cfg["depth"], cfg["base"], means, stds).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["wd"])
     P, B = cfg["patch"], cfg["batch"]
     ar = torch.arange(P, device=dev)
@@ -276,7 +313,7 @@ def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device):
     def validate():
         net.eval()
         with torch.no_grad():
-            prob = torch.sigmoid(net(vx))
+            prob = torch.sigmoid(prediction(net(vx)))
         net.train()
         out = []
         for k in range(K):
@@ -294,11 +331,9 @@ def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device):
         for grp in opt.param_groups:
             grp["lr"] = cfg["lr"] * wf * 0.5 * (1 + math.cos(math.pi * min(1.0, prog)))
         x, y = batch()
-        logits = net(x)
-        per_model = F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean((0, 2, 3))
-        if cfg["loss"] == "bce+dice":
-            p = torch.sigmoid(logits)
-            per_model = per_model + 1 - (2 * (p * y).sum((0, 2, 3)) + 1) / (p.sum((0, 2, 3)) + y.sum((0, 2, 3)) + 1)
+        out = net(x)
+        outs = out if isinstance(out, tuple) else (out,)
+        per_model = sum(loss_per_model(logits, y, cfg["loss"]) for logits in outs)
         opt.zero_grad(set_to_none=True)
         per_model.sum().backward()
         opt.step()
@@ -309,6 +344,9 @@ def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device):
                 history[k].append(dict(step=s + 1, f1=f1, auc=auc, thr=thr, loss=losses[k]))
                 if f1 > best[k][0]:
                     best[k] = (f1, prob.half().cpu())
+            if progress:
+                print(f"{variant} step {s + 1}/{steps} {time.time() - t0:.0f} s: " + ", ".join(
+                    f"fold {f} F1 {e[2]:.4f} AUC {e[3]:.4f}" for f, e in zip(folds, final)), flush=True)
     seconds = round(time.time() - t0, 1)
     results = []
     for k, fold in enumerate(folds):
@@ -370,6 +408,8 @@ def main():
     ap.add_argument("--steps-scale", type=float, default=1.0, help="multiplies every variant's steps")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--group", type=int, default=6, help="folds trained at once in one process (one grouped net)")
+    ap.add_argument("--threads", type=int, default=1, help="CPU threads per process (1 when a GPU computes)")
+    ap.add_argument("--progress", action="store_true", help="print every validation (every 100 steps)")
     ap.add_argument("--check", action="store_true", help="only check the grouped net against separate nets")
     args = ap.parse_args()
     check_grouped()
@@ -394,7 +434,8 @@ def main():
         while queue or pending:
             while queue and len(pending) < args.workers and time.time() - start < args.max_seconds:
                 v, c, s = queue.pop(0)
-                pending[pool.submit(train_group, v, c, s, args.data, args.out, args.steps_scale, args.device)] = 1
+                pending[pool.submit(train_group, v, c, s, args.data, args.out, args.steps_scale, args.device,
+                                     args.threads, args.progress)] = 1
             if not pending:
                 break
             done = next(as_completed(pending))
