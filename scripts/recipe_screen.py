@@ -45,7 +45,7 @@ from torch_peer import UNet, cropped, normalised_and_padded  # noqa: E402
 FOLDS = [[35, 36, 37], [26, 32, 34], [29, 38, 39], [23, 27, 28], [22, 24, 40], [21, 25, 33]]
 
 BASE = dict(patch=96, batch=28, lr=2e-3, wd=1e-4, warmup=200, steps=3200, loss="bce+dice", depth=4, base=16,
-            vessel_centre=0.0, jitter=True, stage2=None)
+            vessel_centre=0.0, jitter=True, stage2=None, dropblock=0.0)
 # one change each; steps scale with the variant's speed on the 2-core CPU relative to the base (Java `train`,
 # fp32, 25-step epochs, 2026-11-27: base 28.2 patches/s, base 12 29.5, base 24 11.5, depth 3 30.6, 63 x 64²
 # 64.2, i.e. 1.02 steps/s against the base's 1.01), so each variant gets what 55 CPU minutes would give it
@@ -62,6 +62,8 @@ VARIANTS = {
     "base12": dict(base=12, steps=3360),
     "wd1e-2": dict(wd=1e-2),
     "nojitter": dict(jitter=False),
+    "dropblock0.05": dict(dropblock=0.05),
+    "dropblock0.1": dict(dropblock=0.1),
     # W-Nets: a second U-Net (depth, base) reads the photograph and the first's probabilities
     "wnet8": dict(stage2=(4, 8), steps=2560),
     "wnet16": dict(stage2=(4, 16), steps=1600),
@@ -97,21 +99,43 @@ def curve_stats(prob, truth):
     return float(p[k]), float(f1[k]), float(auc)
 
 
+class DropBlock(nn.Module):
+    """vesselseg's DropBlock (model/DropBlock.java): in training, 7x7 blocks (clipped to the map's largest odd
+    side) zeroed at centres drawn with probability rate / s^2 * HW / ((H-s+1)(W-s+1)), one mask per sample for
+    all channels (here: for all K models' channels), the rest rescaled to keep the mean. Identity at rate 0 and
+    in eval mode."""
+
+    def __init__(self, rate):
+        super().__init__()
+        self.rate = rate
+
+    def forward(self, x):
+        if not self.training or self.rate <= 0:
+            return x
+        h, w = x.shape[2], x.shape[3]
+        side = min(7, h, w)
+        side -= 1 - side % 2
+        gamma = min(1.0, self.rate / side ** 2 * h * w / ((h - side + 1) * (w - side + 1)))
+        centres = torch.bernoulli(torch.full_like(x[:, :1], gamma))
+        keep = 1 - F.max_pool2d(centres, side, 1, side // 2)
+        return x * keep * (keep.numel() / keep.sum().clamp_min(1.0))
+
+
 class GroupedUNet(nn.Module):
     """K independent torch_peer.UNets computed as one: every convolution is grouped by model, so K folds train
     with the kernels (and kernel launches) of one wider net. Input [N, K*C, H, W] (model k reads channels
     Ck..Ck+C-1; C = 3 for RGB), logits [N, K, H, W]. BatchNorm statistics, AdamW moments and gradients are per channel, hence
     per model: training the sum of the K losses trains each model on its own loss."""
 
-    def __init__(self, k, depth, base, means, stds, channels=3):
+    def __init__(self, k, depth, base, means, stds, channels=3, dropblock=0.0):
         super().__init__()
         self.k, self.depth = k, depth
 
         def block(cin, cout):
             return nn.Sequential(nn.Conv2d(k * cin, k * cout, 3, padding=1, bias=False, groups=k),
-                                 nn.BatchNorm2d(k * cout), nn.ReLU(),
+                                 DropBlock(dropblock), nn.BatchNorm2d(k * cout), nn.ReLU(),
                                  nn.Conv2d(k * cout, k * cout, 3, padding=1, bias=False, groups=k),
-                                 nn.BatchNorm2d(k * cout), nn.ReLU())
+                                 DropBlock(dropblock), nn.BatchNorm2d(k * cout), nn.ReLU())
 
         self.enc = nn.ModuleList()
         cin = channels
@@ -153,10 +177,10 @@ class GroupedUNet(nn.Module):
         grouped = list(self.enc) + [self.bottleneck] + list(self.decs)
         with torch.no_grad():
             for sb, gb in zip(singles, grouped):
-                for src, dst in ((sb.c1, gb[0]), (sb.c2, gb[3])):
+                for src, dst in ((sb.c1, gb[0]), (sb.c2, gb[4])):
                     n = src.weight.shape[0]
                     dst.weight[i * n:(i + 1) * n] = src.weight
-                for src, dst in ((sb.b1, gb[1]), (sb.b2, gb[4])):
+                for src, dst in ((sb.b1, gb[2]), (sb.b2, gb[6])):
                     n = src.weight.shape[0]
                     for name in ("weight", "bias", "running_mean", "running_var"):
                         getattr(dst, name)[i * n:(i + 1) * n] = getattr(src, name)
@@ -268,7 +292,7 @@ def train_group(variant, folds, seed, data_root, out_dir, steps_scale, device, t
     if cfg["stage2"]:
         net = GroupedWNet(K, cfg["depth"], cfg["base"], means, stds, *cfg["stage2"]).to(dev)
     else:
-        net = GroupedUNet(K, cfg["depth"], cfg["base"], means, stds).to(dev)
+        net = GroupedUNet(K, cfg["depth"], cfg["base"], means, stds, dropblock=cfg["dropblock"]).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["wd"])
     P, B = cfg["patch"], cfg["batch"]
     ar = torch.arange(P, device=dev)
