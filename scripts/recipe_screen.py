@@ -127,8 +127,8 @@ class DropBlock(nn.Module):
 class GroupedUNet(nn.Module):
     """K independent torch_peer.UNets computed as one: every convolution is grouped by model, so K folds train
     with the kernels (and kernel launches) of one wider net. Input [N, K*C, H, W] (model k reads channels
-    Ck..Ck+C-1; C = 3 for RGB), logits [N, K, H, W]. BatchNorm statistics, AdamW moments and gradients are per channel, hence
-    per model: training the sum of the K losses trains each model on its own loss."""
+    Ck..Ck+C-1; C = 3 for RGB), logits [N, K, H, W]. BatchNorm statistics, AdamW moments and gradients are per
+    channel, hence per model: training the sum of the K losses trains each model on its own loss."""
 
     def __init__(self, k, depth, base, means, stds, channels=3, dropblock=0.0):
         super().__init__()
