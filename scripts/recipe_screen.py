@@ -7,8 +7,9 @@ turns and brightness/contrast/gamma jitter, BCE + batch soft Dice, AdamW with 20
 decay, validation after every 100 steps) for a fixed number of steps on a GPU, so a lever can be screened on
 all six folds before it earns six CPU hours. One process trains the folds of a variant together as one
 grouped network (GroupedUNet: each convolution grouped by fold, so six small nets cost the kernel launches of
-one; checked against six separate torch_peer.UNets at every start), and several processes run at once. It is a screen, not a result: a variant that
-wins here is implemented (if it is not already) and judged by `vesselseg crossval` on CPU runs.
+one; checked against six separate torch_peer.UNets at every start), and several processes run at once. It is
+a screen, not a result: a variant that wins here is implemented (if it is not already) and judged by
+`vesselseg crossval` on CPU runs.
 
 Folds are vesselseg's: a seeded shuffle of the 20 training images (java.util.Collections.shuffle with
 java.util.Random(42) gives the order below), blocks of three held out. Variants change one thing against the
