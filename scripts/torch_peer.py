@@ -45,12 +45,14 @@ class Block(nn.Module):
 
 
 class UNet(nn.Module):
-    """enc0..enc{d-1}, bottleneck, up{l}/dec{l} for l = d-1..0, 1x1 head; raw RGB in, logits out."""
+    """enc0..enc{d-1}, bottleneck, up{l}/dec{l} for l = d-1..0, 1x1 head; raw RGB in, logits out. With
+    refine=(depth, base), a W-Net: a second UNet `refine` reads the normalised photograph and this one's sigmoid
+    and gives the logits (vesselseg's UNet.stages)."""
 
-    def __init__(self, depth, base, mean, std):
+    def __init__(self, depth, base, mean, std, refine=None):
         super().__init__()
         self.depth = depth
-        cin = 3
+        channels = cin = len(mean)
         for level in range(depth):
             setattr(self, f"enc{level}", Block(cin, base << level))
             cin = base << level
@@ -62,10 +64,17 @@ class UNet(nn.Module):
             setattr(self, f"dec{level}", Block(2 * c, c))
         self.head = nn.Conv2d(base, 1, 1)
         # vesselseg normalises raw RGB with the file's statistics before the first convolution
-        self.register_buffer("norm_mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("norm_std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("norm_mean", torch.tensor(mean).view(1, channels, 1, 1), persistent=False)
+        self.register_buffer("norm_std", torch.tensor(std).view(1, channels, 1, 1), persistent=False)
+        self.refine = UNet(refine[0], refine[1], [0.0] * 4, [1.0] * 4) if refine else None
 
     def forward(self, x):
+        first = self.stage(x)
+        if self.refine is None:
+            return first
+        return self.refine(torch.cat([(x - self.norm_mean) / self.norm_std, torch.sigmoid(first)], 1))
+
+    def stage(self, x):
         h, w = x.shape[2], x.shape[3]
         x = normalised_and_padded(x, self.norm_mean, self.norm_std, 1 << self.depth)
         skips = []
@@ -106,7 +115,8 @@ def load_model(path):
         arch = json.loads(meta["architecture"])
         norm = json.loads(meta["normalization"])
         state = {k: f.get_tensor(k) for k in f.keys() if not k.startswith("optimizer.")}
-    net = UNet(int(arch["depth"]), int(arch["base_channels"]), norm["mean"], norm["std"])
+    refine = (int(arch["refine_depth"]), int(arch["refine_channels"])) if arch.get("type") == "wnet" else None
+    net = UNet(int(arch["depth"]), int(arch["base_channels"]), norm["mean"], norm["std"], refine)
     net.load_state_dict(state, strict=True)
     return net
 

@@ -82,6 +82,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--base-channels", defaultValue = "16", description = "U-Net channels at full size")
   int baseChannels;
 
+  @Option(names = "--refine-depth", defaultValue = "0",
+      description = "levels of a second U-Net that reads the photograph and the first's vessel probability and "
+          + "gives the prediction (a W-Net; both stages are trained); 0: none")
+  int refineDepth;
+
+  @Option(names = "--refine-channels", defaultValue = "8",
+      description = "the second U-Net's channels at full size (with --refine-depth)")
+  int refineChannels;
+
   @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (0: one per core)")
   int threads;
 
@@ -131,7 +140,8 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
-        validationImages, fold, new Architecture(depth, baseChannels), threads, augment, loss, input, ema,
+        validationImages, fold, new Architecture(depth, baseChannels, refineDepth,
+            refineDepth == 0 ? 0 : refineChannels), threads, augment, loss, input, ema,
         dropBlock, thresholdsFrom, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);

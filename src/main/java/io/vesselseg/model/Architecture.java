@@ -3,18 +3,32 @@ package io.vesselseg.model;
 import io.vesselseg.VesselsegException;
 
 /**
- * Shape of the U-Net: {@code depth} down-sampling levels, {@code baseChannels} feature maps at full
- * resolution (doubled at each level), RGB input, one logit channel out.
+ * Shape of the net: a U-Net of {@code depth} down-sampling levels and {@code baseChannels} feature maps at full
+ * resolution (doubled at each level), RGB input, one logit channel out; and, when {@code refineDepth > 0}, a
+ * second U-Net ({@code refineDepth} levels, {@code refineChannels} maps) that reads the photograph and the
+ * first's vessel probability and gives the prediction (a W-Net, as Galdran et al.'s "Little W-Net").
  */
-public record Architecture(int depth, int baseChannels) {
+public record Architecture(int depth, int baseChannels, int refineDepth, int refineChannels) {
 
   public Architecture {
-    if (depth < 1 || depth > 6) {
-      throw new VesselsegException.Usage("U-Net depth " + depth + " is out of range: expected 1..6");
+    checkStage("U-Net", depth, baseChannels);
+    if (refineDepth != 0 || refineChannels != 0) {
+      checkStage("second-stage U-Net (--refine)", refineDepth, refineChannels);
     }
-    if (baseChannels < 4 || baseChannels > 128) {
+  }
+
+  /** A plain U-Net, no second stage. */
+  public Architecture(int depth, int baseChannels) {
+    this(depth, baseChannels, 0, 0);
+  }
+
+  private static void checkStage(String what, int depth, int channels) {
+    if (depth < 1 || depth > 6) {
+      throw new VesselsegException.Usage(what + " depth " + depth + " is out of range: expected 1..6");
+    }
+    if (channels < 4 || channels > 128) {
       throw new VesselsegException.Usage(
-          "U-Net base channels " + baseChannels + " is out of range: expected 4..128");
+          what + " base channels " + channels + " is out of range: expected 4..128");
     }
   }
 
@@ -23,8 +37,25 @@ public record Architecture(int depth, int baseChannels) {
     return new Architecture(4, 16);
   }
 
-  /** Input sides are padded to a multiple of this (2^depth). */
+  /** True when a second U-Net refines the first's probabilities. */
+  public boolean refined() {
+    return refineDepth > 0;
+  }
+
+  /** The second stage's own shape (a plain U-Net); only when {@link #refined()}. */
+  Architecture refiner() {
+    return new Architecture(refineDepth, refineChannels);
+  }
+
+  /** Input sides are padded to a multiple of this (2^depth of the deeper stage). */
   public int multiple() {
-    return 1 << depth;
+    return 1 << Math.max(depth, refineDepth);
+  }
+
+  /** "unet depth 4, 16 channels", plus the second stage when there is one. */
+  @Override
+  public String toString() {
+    String s = "unet depth " + depth + ", " + baseChannels + " channels";
+    return refined() ? s + " + refiner depth " + refineDepth + ", " + refineChannels + " channels" : s;
   }
 }

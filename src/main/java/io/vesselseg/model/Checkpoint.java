@@ -100,14 +100,26 @@ public final class Checkpoint {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", FORMAT);
     Architecture a = net.architecture();
-    meta.put("architecture", "{\"type\":\"unet\",\"depth\":" + a.depth() + ",\"base_channels\":"
-        + a.baseChannels() + "}");
+    meta.put("architecture", architectureJson(a));
     Normalization n = net.normalization();
     meta.put("normalization", "{\"mean\":" + Arrays.toString(n.mean()) + ",\"std\":"
         + Arrays.toString(n.std()) + ",\"channels\":\"" + n.channels() + "\"}");
     meta.put("threshold", Float.toString(threshold));
     extra.forEach(meta::putIfAbsent);
     SafeTensors.write(file, tensors, meta);
+  }
+
+  /**
+   * The {@code architecture} metadata: {@code {"type":"unet","depth":4,"base_channels":16}}, or for a W-Net
+   * type {@code wnet} with {@code refine_depth} and {@code refine_channels} (the second stage's tensors are
+   * the {@code refine.}-prefixed ones).
+   */
+  static String architectureJson(Architecture a) {
+    String common = ",\"depth\":" + a.depth() + ",\"base_channels\":" + a.baseChannels();
+    return a.refined()
+        ? "{\"type\":\"wnet\"" + common + ",\"refine_depth\":" + a.refineDepth() + ",\"refine_channels\":"
+            + a.refineChannels() + "}"
+        : "{\"type\":\"unet\"" + common + "}";
   }
 
   private static void collect(StringTensorDict dict, Map<String, SafeTensors.Entry> out) {
@@ -173,7 +185,8 @@ public final class Checkpoint {
         mean[i] = (float) n.get("mean").get(i).asDouble();
         std[i] = (float) n.get("std").get(i).asDouble();
       }
-      return new Meta(new Architecture(a.get("depth").asInt(), a.get("base_channels").asInt()),
+      return new Meta(new Architecture(a.get("depth").asInt(), a.get("base_channels").asInt(),
+              a.path("refine_depth").asInt(0), a.path("refine_channels").asInt(0)),
           new Normalization(mean, std, n.path("channels").asText("rgb")), Float.parseFloat(m.get("threshold")),
           Map.copyOf(m));
     } catch (IOException | RuntimeException e) {
@@ -211,7 +224,7 @@ public final class Checkpoint {
       long[] shape = shape(dst);
       SafeTensors.Entry e = file.get(key);
       if (e == null) {
-        throw new VesselsegException.Model("model file " + name + " lacks tensor " + key + " that a U-Net "
+        throw new VesselsegException.Model("model file " + name + " lacks tensor " + key + " that a "
             + net.architecture() + " needs: the file is for another architecture or damaged");
       }
       if (!Arrays.equals(shape, e.shape())) {

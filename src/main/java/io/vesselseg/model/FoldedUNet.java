@@ -26,7 +26,7 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * weights with channels-last input could let oneDNN skip layout reorders; not measurably faster here). The
  * weights are fp32 tensors on the U-Net's device, taken at construction (a snapshot: later training does not
  * reach them), owned by this object and freed by {@link #close()}. {@link #forward} takes and returns the
- * same tensors as {@link UNet#forward}.
+ * same tensors as {@link UNet#forward}; a W-Net's second stage is folded the same way.
  */
 final class FoldedUNet implements AutoCloseable {
 
@@ -46,6 +46,7 @@ final class FoldedUNet implements AutoCloseable {
   private final FoldedConv head;
   private final MemoryFormat format;
   private final List<Tensor> owned = new ArrayList<>();
+  private final FoldedUNet refiner;
 
   FoldedUNet(UNet net, boolean channelsLast) {
     this.source = net;
@@ -63,6 +64,7 @@ final class FoldedUNet implements AutoCloseable {
       }
       head = keep(net.head().weight(), net.head().bias());
     }
+    refiner = net.refiner() == null ? null : new FoldedUNet(net.refiner(), channelsLast);
   }
 
   private FoldedConv[] fold(UNet.Block b) {
@@ -91,7 +93,8 @@ final class FoldedUNet implements AutoCloseable {
 
   /** Logits [N,1,H,W] for normalised input [N,3,H,W]; call inside a PointerScope (outputs are its own). */
   Tensor forward(Tensor x) {
-    return UNet.padded(x, source.architecture().multiple(), this::forwardAligned);
+    Tensor first = UNet.padded(x, 1 << source.architecture().depth(), this::forwardAligned);
+    return refiner == null ? first : refiner.forward(UNet.refinerInput(x, first));
   }
 
   private Tensor forwardAligned(Tensor x) {
@@ -130,6 +133,9 @@ final class FoldedUNet implements AutoCloseable {
     closeAll(new FoldedConv[] {head});
     owned.forEach(Tensor::close);
     owned.clear();
+    if (refiner != null) {
+      refiner.close();
+    }
   }
 
   private static void closeAll(FoldedConv[] b) {

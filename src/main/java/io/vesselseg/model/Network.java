@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 import static org.bytedeco.pytorch.global.torch.set_autocast_dtype;
 import static org.bytedeco.pytorch.global.torch.set_autocast_enabled;
 
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -17,9 +18,9 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A U-Net on a device, with its input normalisation and forward precision: the one object the rest of the
- * program uses to run the model. Inputs cross the boundary as Java arrays of raw RGB in [0,1], planar
- * [N,3,H,W]; normalisation happens on the device. Every tensor of a call is made inside one PointerScope
+ * A U-Net (or a W-Net: {@link Architecture#refined()}) on a device, with its input normalisation and forward
+ * precision: the one object the rest of the program uses to run the model. Inputs cross the boundary as Java
+ * arrays of raw RGB in [0,1], planar [N,3,H,W]; normalisation happens on the device. Every tensor of a call is made inside one PointerScope
  * and freed when the call returns; the module itself lives until {@link #close()}. Predictions can run on a
  * BatchNorm-folded copy of the weights ({@link #fuseForInference()}, what the inference commands use).
  */
@@ -126,26 +127,37 @@ public final class Network implements AutoCloseable {
     return channelsLast ? x.contiguous(MemoryFormat.ChannelsLast) : x.contiguous();
   }
 
-  /**
-   * Logits in fp32 from the trainable module (what training uses); the forward runs under bf16 autocast when
-   * so configured. Scope-owned.
-   */
-  Tensor logits(Tensor x) {
-    return logits(x, net::forward);
+  /** Logits in fp32 of {@code forward} (the module or its folded copy), under bf16 autocast when so set. */
+  private Tensor logits(Tensor x, UnaryOperator<Tensor> forward) {
+    return autocast(() -> new Tensor[] {forward.apply(x)})[0];
   }
 
-  private Tensor logits(Tensor x, UnaryOperator<Tensor> forward) {
-    if (precision == Precision.BF16) {
-      set_autocast_dtype(device.type(), ScalarType.BFloat16);
-      set_autocast_enabled(device.type(), true);
-      try {
-        return forward.apply(x).to(ScalarType.Float);
-      } finally {
-        set_autocast_enabled(device.type(), false);
-        clear_cache();
-      }
+  /**
+   * Every stage's logits in fp32 from the trainable module (what training uses), first to last: one for a
+   * U-Net, two for a W-Net, whose loss covers both. The forward runs under bf16 autocast when so configured.
+   * Scope-owned.
+   */
+  Tensor[] stageLogits(Tensor x) {
+    return autocast(() -> net.stages(x));
+  }
+
+  /** Runs {@code forward} under bf16 autocast when so configured; its outputs come back in fp32. */
+  private Tensor[] autocast(Supplier<Tensor[]> forward) {
+    if (precision != Precision.BF16) {
+      return forward.get();
     }
-    return forward.apply(x);
+    set_autocast_dtype(device.type(), ScalarType.BFloat16);
+    set_autocast_enabled(device.type(), true);
+    try {
+      Tensor[] out = forward.get();
+      for (int i = 0; i < out.length; i++) {
+        out[i] = out[i].to(ScalarType.Float);
+      }
+      return out;
+    } finally {
+      set_autocast_enabled(device.type(), false);
+      clear_cache();
+    }
   }
 
   /**

@@ -81,7 +81,8 @@ public final class TrainStep implements AutoCloseable {
   /**
    * Runs one step on raw RGB patches {@code x} [b,3,p,p] and targets {@code y} [b,1,p,p] in [0,1].
    *
-   * @return the loss before the update (NaN or infinite when training diverged; the update is then skipped)
+   * @return the loss before the update, summed over a W-Net's two stages (NaN or infinite when training
+   *     diverged; the update is then skipped)
    */
   public float step(float[] x, float[] y, int b, int p, double lr) {
     Network net = network;
@@ -96,14 +97,10 @@ public final class TrainStep implements AutoCloseable {
       Tensor in = net.input(x, b, p, p);
       Tensor target = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
           .to(net.nativeDevice(), ScalarType.Float);
-      Tensor logits = net.logits(in);
-      Tensor total = binary_cross_entropy_with_logits(logits, target);
-      if (loss == Loss.BCE_DICE) {
-        total = total.add(softDice(logits, target));
-      } else if (loss == Loss.BCE_DICE_CLDICE) {
-        Tensor prob = logits.sigmoid();
-        Scalar half = new Scalar(0.5);
-        total = total.add(softDice(logits, target).mul(half)).add(softClDice(prob, target).mul(half));
+      Tensor total = null;
+      for (Tensor logits : net.stageLogits(in)) {
+        Tensor l = loss(logits, target);
+        total = total == null ? l : total.add(l);
       }
       float value = total.item_float();
       if (!Float.isFinite(value)) {
@@ -116,6 +113,19 @@ public final class TrainStep implements AutoCloseable {
       }
       return value;
     }
+  }
+
+  /** This step's loss of one stage's logits (a W-Net trains both stages, each on the sum's own term). */
+  private Tensor loss(Tensor logits, Tensor target) {
+    Tensor total = binary_cross_entropy_with_logits(logits, target);
+    if (loss == Loss.BCE_DICE) {
+      total = total.add(softDice(logits, target));
+    } else if (loss == Loss.BCE_DICE_CLDICE) {
+      Tensor prob = logits.sigmoid();
+      Scalar half = new Scalar(0.5);
+      total = total.add(softDice(logits, target).mul(half)).add(softClDice(prob, target).mul(half));
+    }
+    return total;
   }
 
   /** 1 - (2·Σpy + 1) / (Σp + Σy + 1) over the whole batch. */

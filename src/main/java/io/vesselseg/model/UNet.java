@@ -25,7 +25,10 @@ import org.bytedeco.pytorch.TensorVector;
  * head. {@link #forward} takes float [N,3,H,W] of any H, W (reflect-padded to a multiple of 2^depth inside,
  * cropped back) and returns logits [N,1,H,W]. Parameter names follow PyTorch's dotted style
  * ({@code enc0.c1.weight}, {@code up0.weight}, {@code head.weight}) so safetensors files match a PyTorch twin.
- * The module and its parameters live outside any PointerScope and are owned by {@link Network}.
+ * With a refined {@link Architecture} a second U-Net, registered as {@code refine} (its parameters are
+ * {@code refine.enc0.c1.weight} ...), reads the normalised photograph and this one's sigmoid as a fourth
+ * channel and its logits are the output; {@link #stages} gives both stages' logits for training. The module
+ * and its parameters live outside any PointerScope and are owned by {@link Network}.
  */
 public final class UNet extends Module {
 
@@ -56,12 +59,17 @@ public final class UNet extends Module {
   private final List<Block> decoders = new ArrayList<>();
   private final Block bottleneck;
   private final Conv2dImpl head;
+  private final UNet refiner;
   private double dropBlock;
 
   public UNet(Architecture arch) {
+    this(arch, 3);
+  }
+
+  private UNet(Architecture arch, int inputChannels) {
     this.arch = arch;
     int c = arch.baseChannels();
-    int in = 3;
+    int in = inputChannels;
     for (int level = 0; level < arch.depth(); level++) {
       int out = c << level;
       encoders.add(register_module("enc" + level, new Block(in, out)));
@@ -78,6 +86,7 @@ public final class UNet extends Module {
     }
     Conv2dOptions h = new Conv2dOptions(c, 1, new LongPointer(new long[] {1, 1}));
     head = register_module("head", new Conv2dImpl(h));
+    refiner = arch.refined() ? register_module("refine", new UNet(arch.refiner(), 4)) : null;
   }
 
   private static Conv2dOptions conv3x3(int in, int out) {
@@ -93,6 +102,9 @@ public final class UNet extends Module {
    */
   void setDropBlock(double rate) {
     this.dropBlock = rate;
+    if (refiner != null) {
+      refiner.setDropBlock(rate);
+    }
   }
 
   /** The shape this U-Net was built with. */
@@ -100,9 +112,32 @@ public final class UNet extends Module {
     return arch;
   }
 
-  /** Logits [N,1,H,W] for input [N,3,H,W]; pads to a multiple of 2^depth and crops back. */
+  /**
+   * Logits [N,1,H,W] for input [N,3,H,W] (the second stage's when refined); each stage pads to a multiple of
+   * its 2^depth and crops back.
+   */
   public Tensor forward(Tensor x) {
-    return padded(x, arch.multiple(), this::forwardAligned);
+    Tensor[] s = stages(x);
+    return s[s.length - 1];
+  }
+
+  /** Every stage's logits [N,1,H,W], first to last (one for a plain U-Net, two for a W-Net). */
+  Tensor[] stages(Tensor x) {
+    Tensor first = padded(x, 1 << arch.depth(), this::forwardAligned);
+    if (refiner == null) {
+      return new Tensor[] {first};
+    }
+    return new Tensor[] {first, refiner.forward(refinerInput(x, first))};
+  }
+
+  /** The second stage's input: the (normalised) photograph and the first stage's vessel probability. */
+  static Tensor refinerInput(Tensor x, Tensor firstLogits) {
+    return cat(new TensorVector(x, firstLogits.sigmoid().to(x.scalar_type())), 1);
+  }
+
+  /** The second-stage U-Net, or null for a plain one. */
+  UNet refiner() {
+    return refiner;
   }
 
   /**

@@ -73,7 +73,7 @@ public record TrainConfig(
     require(patchSize >= 16 && patchSize <= 2048, "patch-size", patchSize, "must be in 16..2048");
     if (architecture != null) {
       require(patchSize % architecture.multiple() == 0, "patch-size", patchSize,
-          "must be a multiple of " + architecture.multiple() + " (2^depth)");
+          "must be a multiple of " + architecture.multiple() + " (2^depth of the deeper stage)");
     }
     require(lr > 0 && lr < 1, "lr", lr, "must be in (0, 1)");
     require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
@@ -147,7 +147,9 @@ public record TrainConfig(
         num(m, "weight_decay").doubleValue(), num(m, "warmup_steps").intValue(), device,
         Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
         num(m, "validation_images").intValue(), m.get("fold") instanceof Number f ? f.intValue() : 1,
-        new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue()),
+        new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue(),
+            m.get("refine_depth") instanceof Number rd ? rd.intValue() : 0,
+            m.get("refine_channels") instanceof Number rc ? rc.intValue() : 0),
         num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
         (String) m.getOrDefault("loss", "bce+dice"), (String) m.getOrDefault("input", "rgb"),
         m.get("ema") instanceof Number n ? n.doubleValue() : 0,
@@ -184,6 +186,8 @@ public record TrainConfig(
     m.put("fold", fold);
     m.put("depth", architecture.depth());
     m.put("base_channels", architecture.baseChannels());
+    m.put("refine_depth", architecture.refineDepth());
+    m.put("refine_channels", architecture.refineChannels());
     m.put("threads", threads);
     m.put("augment", augment);
     m.put("loss", loss);

@@ -10,6 +10,7 @@ import io.vesselseg.data.PatchSampler;
 import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Predictor;
+import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Engine;
@@ -172,8 +173,10 @@ public final class TrainingRun {
     Map<String, Object> sections = new LinkedHashMap<>();
     sections.put("config", cfg.toMap());
     sections.put("provenance", prov.toMap());
-    sections.put("model", Map.of("architecture", "unet", "depth", cfg.architecture().depth(),
-        "base_channels", cfg.architecture().baseChannels(), "parameters", net.parameterCount(),
+    Architecture arch = cfg.architecture();
+    sections.put("model", Map.of("architecture", arch.refined() ? "wnet" : "unet", "depth", arch.depth(),
+        "base_channels", arch.baseChannels(), "refine_depth", arch.refineDepth(), "refine_channels",
+        arch.refineChannels(), "parameters", net.parameterCount(),
         "normalization", Map.of("mean", net.normalization().mean(), "std", net.normalization().std(),
             "channels", net.normalization().channels())));
     sections.put("split", Map.of("training", train.stream().map(Sample::id).toList(),

@@ -46,10 +46,19 @@ class TorchParityTest {
 
   @Test
   void ourForwardEqualsPyTorchs() {
+    check(Architecture.defaults(), new int[][] {{584, 565}, {65, 67}});
+  }
+
+  @Test
+  void ourWNetForwardEqualsPyTorchs() {
+    check(new Architecture(4, 16, 3, 8), new int[][] {{65, 67}, {48, 40}});
+  }
+
+  private void check(Architecture arch, int[][] sizes) {
     TorchPeer peer = peer();
     Path model = tmp.resolve("m.safetensors");
     Normalization norm = new Normalization(new float[] {0.5f, 0.27f, 0.16f}, new float[] {0.34f, 0.18f, 0.1f});
-    try (Network net = Network.create(Architecture.defaults(), ComputeDevice.CPU, Precision.FP32, norm, 9)) {
+    try (Network net = Network.create(arch, ComputeDevice.CPU, Precision.FP32, norm, 9)) {
       // a few large-lr steps so BN statistics and affine parameters are not at their initial values
       float[] bx = random(4 * 3 * 32 * 32, 1);
       float[] by = random(4 * 32 * 32, 2);
@@ -62,7 +71,7 @@ class TorchParityTest {
         }
         Checkpoint.save(model, net, 0.5f, Map.of(), step);   // with optimizer state: the peer skips it
       }
-      for (int[] hw : new int[][] {{584, 565}, {65, 67}}) {
+      for (int[] hw : sizes) {
         int h = hw[0];
         int w = hw[1];
         float[] x = random(3 * h * w, 3 + h);
@@ -75,7 +84,7 @@ class TorchParityTest {
         double f = TorchPeer.maxAbsDiff(net.predict(x, 1, h, w, false), torch);
         net.dropFused();
         assertTrue(f < 1e-4, "BN-folded: max |ours - torch| = " + f + " at " + w + "x" + h);
-        System.out.printf("torch parity %dx%d: max |diff| %.3g, folded %.3g%n", w, h, d, f);
+        System.out.printf("torch parity, %s, %dx%d: max |diff| %.3g, folded %.3g%n", arch, w, h, d, f);
       }
     }
   }

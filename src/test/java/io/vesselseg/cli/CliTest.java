@@ -229,6 +229,26 @@ class CliTest {
   }
 
   @Test
+  void aWNetTrainsEvaluatesAndSaysWhatItIs(@TempDir Path dir) throws Exception {
+    String out = dir.resolve("w").toString();
+    Outcome o = run("train", "--data", "synthetic", "--out", out, "--epochs", "1", "--steps-per-epoch", "2",
+        "--batch-size", "2", "--patch-size", "32", "--depth", "2", "--base-channels", "4", "--refine-depth", "2",
+        "--refine-channels", "4", "--precision", "fp32");
+    assertEquals(Main.OK, o.code(), o.err());
+    JsonNode model = new ObjectMapper().readTree(dir.resolve("w/run.json").toFile()).get("model");
+    assertEquals("wnet", model.get("architecture").asText(), model.toString());
+    assertEquals(2, model.get("refine_depth").asInt());
+    Outcome e = run("evaluate", "--model", out, "--data", "synthetic", "--tta");
+    assertEquals(Main.OK, e.code(), e.err());
+    assertTrue(e.out().contains("pooled"), e.out());
+    Outcome bad = run("train", "--data", "synthetic", "--out", dir.resolve("bad").toString(), "--refine-depth",
+        "9");
+    assertEquals(Main.USAGE, bad.code());
+    assertTrue(bad.err().contains("second-stage U-Net (--refine) depth 9"), bad.err());
+    assertFalse(Files.exists(dir.resolve("bad")), "nothing written for a refused architecture");
+  }
+
+  @Test
   void anUnwritableRunDirectoryIsReportedBeforeTraining(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "x");
     Outcome o = run("train", "--data", "synthetic", "--out", file.resolve("run").toString(), "--epochs", "1");
