@@ -41,14 +41,19 @@ public final class Models {
 
   /** A run directory resolves to its {@code best.safetensors}; a file is taken as is. */
   public static Path resolve(String arg) {
+    return resolve(arg, RunDirectory.BEST);
+  }
+
+  /** A run directory resolves to its model file {@code name} (best or last); a file is taken as is. */
+  public static Path resolve(String arg, String name) {
     Path p = Path.of(arg);
     if (Files.isDirectory(p)) {
-      Path best = p.resolve(RunDirectory.BEST);
-      if (!Files.isRegularFile(best)) {
-        throw new VesselsegException.Usage("run directory " + p + " has no " + RunDirectory.BEST
+      Path model = p.resolve(name);
+      if (!Files.isRegularFile(model)) {
+        throw new VesselsegException.Usage("run directory " + p + " has no " + name
             + ": has a training run finished an epoch there? Pass a run directory or a model file");
       }
-      return best;
+      return model;
     }
     if (!Files.isRegularFile(p)) {
       throw new VesselsegException.Usage("--model " + arg + " does not exist: pass a run directory "

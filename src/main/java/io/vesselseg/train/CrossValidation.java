@@ -13,7 +13,6 @@ import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
 import io.vesselseg.track.RunDirectory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -187,11 +186,7 @@ public final class CrossValidation {
     Map<String, String> heldBy = new HashMap<>();
     Map<String, Object> firstRecipe = null;
     for (String arg : models) {
-      Path p = Files.isDirectory(Path.of(arg)) ? Path.of(arg).resolve(weights.file) : Models.resolve(arg);
-      if (!Files.isRegularFile(p)) {
-        throw new VesselsegException.Usage("run directory " + arg + " has no " + weights.file + ": has its "
-            + "training run finished an epoch there? Pass the fold runs' directories or model files");
-      }
+      Path p = Models.resolve(arg, weights.file);
       SafeTensors.Contents c = SafeTensors.read(p);
       List<String> ids = Checkpoint.validationImages(c.metadata());
       if (ids.isEmpty()) {

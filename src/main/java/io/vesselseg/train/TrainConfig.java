@@ -73,7 +73,8 @@ public record TrainConfig(
     require(patchSize >= 16 && patchSize <= 2048, "patch-size", patchSize, "must be in 16..2048");
     if (architecture != null) {
       require(patchSize % architecture.multiple() == 0, "patch-size", patchSize,
-          "must be a multiple of " + architecture.multiple() + " (2^depth of the deeper stage)");
+          "must be a multiple of " + architecture.multiple()
+              + (architecture.refined() ? " (2^depth of the deeper stage)" : " (2^depth)"));
     }
     require(lr > 0 && lr < 1, "lr", lr, "must be in (0, 1)");
     require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
