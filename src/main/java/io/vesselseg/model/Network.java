@@ -20,9 +20,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * A U-Net (or a W-Net: {@link Architecture#refined()}) on a device, with its input normalisation and forward
  * precision: the one object the rest of the program uses to run the model. Inputs cross the boundary as Java
- * arrays of raw RGB in [0,1], planar [N,3,H,W]; normalisation happens on the device. Every tensor of a call is made inside one PointerScope
- * and freed when the call returns; the module itself lives until {@link #close()}. Predictions can run on a
- * BatchNorm-folded copy of the weights ({@link #fuseForInference()}, what the inference commands use).
+ * arrays of raw RGB in [0,1], planar [N,3,H,W]; normalisation happens on the device. Every tensor of a call
+ * is made inside one PointerScope and freed when the call returns; the module itself lives until
+ * {@link #close()}. Predictions can run on a BatchNorm-folded copy of the weights ({@link #fuseForInference()},
+ * what the inference commands use).
  */
 public final class Network implements AutoCloseable {
 

@@ -115,7 +115,7 @@ public final class TrainStep implements AutoCloseable {
     }
   }
 
-  /** This step's loss of one stage's logits (a W-Net trains both stages, each on the sum's own term). */
+  /** The loss of one stage's logits against the target (a W-Net's step sums its two stages' losses). */
   private Tensor loss(Tensor logits, Tensor target) {
     Tensor total = binary_cross_entropy_with_logits(logits, target);
     if (loss == Loss.BCE_DICE) {

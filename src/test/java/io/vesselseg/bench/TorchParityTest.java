@@ -1,5 +1,6 @@
 package io.vesselseg.bench;
 
+import static io.vesselseg.model.RandomArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,7 +15,6 @@ import io.vesselseg.model.TrainStep;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,15 +28,6 @@ class TorchParityTest {
 
   @TempDir
   Path tmp;
-
-  private static float[] random(int n, long seed) {
-    Random r = new Random(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = r.nextFloat();
-    }
-    return a;
-  }
 
   private static TorchPeer peer() {
     Optional<TorchPeer> p = TorchPeer.locate();

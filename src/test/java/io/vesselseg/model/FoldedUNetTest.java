@@ -1,26 +1,17 @@
 package io.vesselseg.model;
 
+import static io.vesselseg.model.RandomArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** BatchNorm folding for inference gives the module's own probabilities. */
 class FoldedUNetTest {
-
-  private static float[] random(int n, long seed) {
-    Random r = new Random(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = r.nextFloat();
-    }
-    return a;
-  }
 
   /** A few large-lr steps move every BN's running statistics and affine parameters off their init. */
   private static void train(Network net, int steps) {

@@ -1,5 +1,6 @@
 package io.vesselseg.model;
 
+import static io.vesselseg.model.RandomArrays.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,21 +10,11 @@ import io.vesselseg.VesselsegException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NetworkTest {
-
-  private static float[] random(int n, long seed) {
-    Random r = new Random(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = r.nextFloat();
-    }
-    return a;
-  }
 
   private static Network small(long seed) {
     return Network.create(new Architecture(3, 8), ComputeDevice.CPU, Precision.FP32,

@@ -1,5 +1,6 @@
 package io.vesselseg.model;
 
+import static io.vesselseg.model.RandomArrays.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +11,6 @@ import io.vesselseg.VesselsegException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,15 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 class WNetTest {
 
   private static final Architecture WNET = new Architecture(3, 8, 2, 4);
-
-  private static float[] random(int n, long seed) {
-    Random r = new Random(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = r.nextFloat();
-    }
-    return a;
-  }
 
   private static float[] targets(float[] x, int n) {
     float[] y = new float[n];
