@@ -42,6 +42,11 @@ public record Architecture(int depth, int baseChannels, int refineDepth, int ref
     return refineDepth > 0;
   }
 
+  /** The model-file and run.json name of this shape: {@code wnet} when refined, else {@code unet}. */
+  public String type() {
+    return refined() ? "wnet" : "unet";
+  }
+
   /** The second stage's own shape (a plain U-Net); only when {@link #refined()}. */
   Architecture refiner() {
     return new Architecture(refineDepth, refineChannels);

@@ -115,11 +115,11 @@ public final class Checkpoint {
    * the {@code refine.}-prefixed ones).
    */
   static String architectureJson(Architecture a) {
-    String common = ",\"depth\":" + a.depth() + ",\"base_channels\":" + a.baseChannels();
+    String json = "{\"type\":\"" + a.type() + "\",\"depth\":" + a.depth() + ",\"base_channels\":"
+        + a.baseChannels();
     return a.refined()
-        ? "{\"type\":\"wnet\"" + common + ",\"refine_depth\":" + a.refineDepth() + ",\"refine_channels\":"
-            + a.refineChannels() + "}"
-        : "{\"type\":\"unet\"" + common + "}";
+        ? json + ",\"refine_depth\":" + a.refineDepth() + ",\"refine_channels\":" + a.refineChannels() + "}"
+        : json + "}";
   }
 
   private static void collect(StringTensorDict dict, Map<String, SafeTensors.Entry> out) {

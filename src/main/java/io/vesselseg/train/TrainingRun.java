@@ -174,7 +174,7 @@ public final class TrainingRun {
     sections.put("config", cfg.toMap());
     sections.put("provenance", prov.toMap());
     Architecture arch = cfg.architecture();
-    sections.put("model", Map.of("architecture", arch.refined() ? "wnet" : "unet", "depth", arch.depth(),
+    sections.put("model", Map.of("architecture", arch.type(), "depth", arch.depth(),
         "base_channels", arch.baseChannels(), "refine_depth", arch.refineDepth(), "refine_channels",
         arch.refineChannels(), "parameters", net.parameterCount(),
         "normalization", Map.of("mean", net.normalization().mean(), "std", net.normalization().std(),
