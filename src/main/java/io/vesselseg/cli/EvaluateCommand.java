@@ -63,6 +63,7 @@ final class EvaluateCommand implements Callable<Integer> {
         doc.put("data", dataOptions.data);
         doc.put("split", split);
         doc.put("tta", modelOptions.tta().label());
+        doc.put("members", net.members());
         doc.put("inference_precision", modelOptions.precision); // "precision" is the pooled metric (PPV)
         if (result.human() != null) {
           doc.put("human", result.human().toJson());

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     description = "Train, evaluate and run U-Net segmenters of retinal vessels in fundus photographs.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SegmentCommand.class,
         VisualizeCommand.class, VerifyCommand.class, ExportCommand.class, CrossvalCommand.class,
-        DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        EnsembleCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static final int OK = 0;

@@ -21,6 +21,10 @@ final class ModelOptions {
   @Option(names = "--tta8", description = "average all eight flips and transposes of the image (8x slower)")
   boolean tta8;
 
+  @Option(names = "--members", paramLabel = "N", description = "of an ensemble model, use only the first N networks "
+      + "(N times the work of one instead of all of them; default: all)")
+  Integer members;
+
   @Option(names = "--unfolded", description = "predict with the trainable module instead of its BatchNorm-folded "
       + "copy (the same probabilities within 1e-4, ~30%% more memory; for comparisons)")
   boolean unfolded;
@@ -50,7 +54,8 @@ final class ModelOptions {
 
   /** Loads the model, BatchNorm folded for inference unless --unfolded (the caller closes its network). */
   Checkpoint.Loaded load() {
-    Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision));
+    Checkpoint.Loaded loaded = Models.load(model, device, Precision.parse(precision),
+        members == null ? Checkpoint.MAX_MEMBERS : members);
     if (!unfolded) {
       loaded.network().fuseForInference();
     }

@@ -59,8 +59,14 @@ final class TrainCommand implements Callable<Integer> {
       description = "auto (bf16 on CUDA or CPUs with AVX512_BF16/AMX, else fp32), bf16 or fp32")
   String precision;
 
-  @Option(names = "--seed", defaultValue = "42", description = "seed for weights, split and patches")
+  @Option(names = "--seed", defaultValue = "42",
+      description = "seed for the initial weights, the patches and (unless --split-seed) the validation split")
   long seed;
+
+  @Option(names = "--split-seed", paramLabel = "SEED",
+      description = "seed of the validation split (default: --seed); runs with one --split-seed and different "
+          + "--seed hold out the same images, as the members of an ensemble must")
+  Long splitSeed;
 
   @Option(names = "--validation-images", defaultValue = "3",
       description = "training images held out (0: train on all of them, with --thresholds-from)")
@@ -140,9 +146,9 @@ final class TrainCommand implements Callable<Integer> {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
-        validationImages, fold, new Architecture(depth, baseChannels, refineDepth,
-            refineDepth == 0 ? 0 : refineChannels), threads, augment, loss, input, ema,
-        dropBlock, thresholdsFrom, resume);
+        splitSeed == null ? seed : splitSeed, validationImages, fold,
+        new Architecture(depth, baseChannels, refineDepth, refineDepth == 0 ? 0 : refineChannels), threads, augment,
+        loss, input, ema, dropBlock, thresholdsFrom, resume);
     var images = dataOptions.load("training");
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;

@@ -96,15 +96,27 @@ public final class Models {
 
   /** Loads {@code arg} (null: the built-in model) onto {@code device}. */
   public static Checkpoint.Loaded load(String arg, String device, Precision precision) {
+    return load(arg, device, precision, Checkpoint.MAX_MEMBERS);
+  }
+
+  /** Loads {@code arg} (null: the built-in model), of an ensemble at most its first {@code members} networks. */
+  public static Checkpoint.Loaded load(String arg, String device, Precision precision, int members) {
     ComputeDevice d = ComputeDevice.resolve(device);
+    SafeTensors.Contents c;
+    String name;
     if (arg == null) {
       byte[] bytes = builtInBytes();
       if (bytes == null) {
         throw new VesselsegException.Usage("this build ships no built-in model (" + BUILT_IN + " is not "
             + "on the class path): pass --model <run dir or .safetensors file>");
       }
-      return Checkpoint.load(SafeTensors.parse(bytes, "built-in model"), "built-in model", d, precision);
+      c = SafeTensors.parse(bytes, "built-in model");
+      name = "built-in model";
+    } else {
+      Path file = resolve(arg);
+      c = SafeTensors.read(file);
+      name = file.toString();
     }
-    return Checkpoint.load(resolve(arg), d, precision);
+    return Checkpoint.load(c, name, d, precision, members);
   }
 }

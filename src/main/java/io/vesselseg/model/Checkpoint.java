@@ -30,19 +30,34 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * {@code threshold} and whatever the caller adds (config, provenance, epoch, seed, metrics). A training
  * checkpoint also holds the optimizer state as a U8 tensor {@code optimizer.libtorch_archive} (libtorch's
  * own serialisation of AdamW's moments) and, when training averages the weights, that average under
- * {@code average.}-prefixed names. Other tools can ignore those tensors.
+ * {@code average.}-prefixed names. Other tools can ignore those tensors. An ensemble of K networks records
+ * {@code "members":K} in its architecture and holds member i's tensors under {@code members.i.} (PyTorch's
+ * names for an {@code nn.ModuleList} called {@code members}).
  */
 public final class Checkpoint {
 
   public static final String FORMAT = "vesselseg-model-1";
+  /** Most networks one ensemble file may hold. */
+  public static final int MAX_MEMBERS = 32;
   private static final String OPTIMIZER_KEY = "optimizer.libtorch_archive";
   /** Tensor-name prefix of the weight average a training checkpoint carries. */
   private static final String AVERAGE_PREFIX = "average.";
+  /** Tensor-name prefix of an ensemble's members: {@code members.0.}, {@code members.1.}, … */
+  private static final String MEMBERS_PREFIX = "members.";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What a model file says besides its weights. {@code metadata} holds every string key of the file. */
   public record Meta(Architecture architecture, Normalization normalization, float threshold,
       Map<String, String> metadata) {
+
+    /** How many networks the file holds (its architecture's {@code members}; 1 when absent). */
+    public int members() {
+      try {
+        return JSON.readTree(metadata.get("architecture")).path("members").asInt(1);
+      } catch (IOException | RuntimeException e) {
+        return 1;
+      }
+    }
 
     /**
      * The threshold for predictions made with {@code tta}: the one picked on the validation images under that
@@ -81,9 +96,14 @@ public final class Checkpoint {
   /** Writes weights + metadata (+ optimizer state when {@code step} is not null) atomically. */
   public static void save(Path file, Network net, float threshold, Map<String, String> extra, TrainStep step) {
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
-    try (PointerScope scope = new PointerScope()) {
-      collect(net.module().named_parameters(), tensors);
-      collect(net.module().named_buffers(), tensors);
+    for (int i = 0; i < net.members(); i++) {
+      Map<String, SafeTensors.Entry> member = new LinkedHashMap<>();
+      try (PointerScope scope = new PointerScope()) {
+        collect(net.module(i).named_parameters(), member);
+        collect(net.module(i).named_buffers(), member);
+      }
+      String prefix = memberPrefix(i, net.members());
+      member.forEach((k, v) -> tensors.put(prefix + k, v));
     }
     if (step != null && step.average() != null) {
       Map<String, SafeTensors.Entry> avg = new LinkedHashMap<>();
@@ -100,7 +120,7 @@ public final class Checkpoint {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", FORMAT);
     Architecture a = net.architecture();
-    meta.put("architecture", architectureJson(a));
+    meta.put("architecture", architectureJson(a, net.members()));
     Normalization n = net.normalization();
     meta.put("normalization", "{\"mean\":" + Arrays.toString(n.mean()) + ",\"std\":"
         + Arrays.toString(n.std()) + ",\"channels\":\"" + n.channels() + "\"}");
@@ -112,14 +132,20 @@ public final class Checkpoint {
   /**
    * The {@code architecture} metadata: {@code {"type":"unet","depth":4,"base_channels":16}}, or for a W-Net
    * type {@code wnet} with {@code refine_depth} and {@code refine_channels} (the second stage's tensors are
-   * the {@code refine.}-prefixed ones).
+   * the {@code refine.}-prefixed ones); an ensemble adds {@code "members":K}.
    */
-  static String architectureJson(Architecture a) {
+  static String architectureJson(Architecture a, int members) {
     String json = "{\"type\":\"" + a.type() + "\",\"depth\":" + a.depth() + ",\"base_channels\":"
         + a.baseChannels();
-    return a.refined()
-        ? json + ",\"refine_depth\":" + a.refineDepth() + ",\"refine_channels\":" + a.refineChannels() + "}"
-        : json + "}";
+    if (a.refined()) {
+      json += ",\"refine_depth\":" + a.refineDepth() + ",\"refine_channels\":" + a.refineChannels();
+    }
+    return members > 1 ? json + ",\"members\":" + members + "}" : json + "}";
+  }
+
+  /** Tensor-name prefix of member {@code i} of {@code members}: none for a single network. */
+  public static String memberPrefix(int i, int members) {
+    return members > 1 ? MEMBERS_PREFIX + i + "." : "";
   }
 
   private static void collect(StringTensorDict dict, Map<String, SafeTensors.Entry> out) {
@@ -156,12 +182,33 @@ public final class Checkpoint {
   }
 
   public static Loaded load(SafeTensors.Contents c, String name, ComputeDevice device, Precision precision) {
+    return load(c, name, device, precision, MAX_MEMBERS);
+  }
+
+  /**
+   * Reads a model file into a new Network on {@code device}; of an ensemble file, only the first
+   * {@code maxMembers} networks (a faster, usually slightly less accurate ensemble).
+   */
+  public static Loaded load(SafeTensors.Contents c, String name, ComputeDevice device, Precision precision,
+      int maxMembers) {
+    if (maxMembers < 1) {
+      throw new VesselsegException.Usage("--members " + maxMembers + ": expected at least 1 network");
+    }
     Meta meta = meta(c.metadata(), name);
-    Network net = Network.create(meta.architecture(), device, precision, meta.normalization(), 0);
+    int members = meta.members();
+    if (members < 1 || members > MAX_MEMBERS) {
+      throw new VesselsegException.Model("model file " + name + " says it holds " + members + " networks, "
+          + "expected 1.." + MAX_MEMBERS + ": the file is damaged or from another tool");
+    }
+    int used = Math.min(members, maxMembers);
+    Network net = Network.createEnsemble(meta.architecture(), used, device, precision, meta.normalization());
     try {
-      try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-        fill(net.module().named_parameters(), c.tensors(), name, net);
-        fill(net.module().named_buffers(), c.tensors(), name, net);
+      for (int i = 0; i < used; i++) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+          String prefix = memberPrefix(i, members);
+          fill(net.module(i).named_parameters(), c.tensors(), prefix, name, net);
+          fill(net.module(i).named_buffers(), c.tensors(), prefix, name, net);
+        }
       }
     } catch (RuntimeException e) {
       net.close();
@@ -209,11 +256,6 @@ public final class Checkpoint {
       fill(avg.module().named_buffers(), c.tensors(), AVERAGE_PREFIX, name, avg);
     }
     return true;
-  }
-
-  private static void fill(StringTensorDict dict, Map<String, SafeTensors.Entry> file, String name,
-      Network net) {
-    fill(dict, file, "", name, net);
   }
 
   private static void fill(StringTensorDict dict, Map<String, SafeTensors.Entry> file, String prefix,

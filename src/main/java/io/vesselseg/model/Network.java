@@ -6,6 +6,8 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 import static org.bytedeco.pytorch.global.torch.set_autocast_dtype;
 import static org.bytedeco.pytorch.global.torch.set_autocast_enabled;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.FloatPointer;
@@ -23,26 +25,34 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * arrays of raw RGB in [0,1], planar [N,3,H,W]; normalisation happens on the device. Every tensor of a call
  * is made inside one PointerScope and freed when the call returns; the module itself lives until
  * {@link #close()}. Predictions can run on a BatchNorm-folded copy of the weights ({@link #fuseForInference()},
- * what the inference commands use).
+ * what the inference commands use). A network may be an ensemble of several members of one architecture
+ * ({@link #createEnsemble}, loaded from an ensemble model file): predictions average the members'
+ * probabilities; training uses a single-member network only.
  */
 public final class Network implements AutoCloseable {
 
+  /** Member 0: the module training updates, and the whole network unless this is an ensemble. */
   private final UNet net;
+  /** Every member, {@link #net} first. */
+  private final List<UNet> members;
   private final ComputeDevice device;
   private final Device nativeDevice;
   private final Precision precision;
   private final boolean channelsLast;
   private Normalization normalization;
-  private FoldedUNet folded;
+  private final List<FoldedUNet> folded = new ArrayList<>();
 
-  private Network(UNet net, ComputeDevice device, Precision precision, Normalization normalization) {
-    this.net = net;
+  private Network(List<UNet> members, ComputeDevice device, Precision precision, Normalization normalization) {
+    this.net = members.get(0);
+    this.members = List.copyOf(members);
     this.device = device;
     this.nativeDevice = device.toDevice();
     this.precision = precision;
     this.normalization = normalization;
     this.channelsLast = !"false".equals(System.getProperty("vesselseg.channelsLast"));
-    net.to(nativeDevice, false);
+    for (UNet m : members) {
+      m.to(nativeDevice, false);
+    }
     if (Boolean.getBoolean("vesselseg.channelsLastWeights")) {
       weightsChannelsLast();
     }
@@ -52,7 +62,25 @@ public final class Network implements AutoCloseable {
   public static Network create(
       Architecture arch, ComputeDevice device, Precision precision, Normalization norm, long seed) {
     manual_seed(seed);
-    return new Network(new UNet(arch), device, precision, norm);
+    return new Network(List.of(new UNet(arch)), device, precision, norm);
+  }
+
+  /** An ensemble of {@code count} U-Nets of one architecture, to be filled from a model file. */
+  public static Network createEnsemble(
+      Architecture arch, int count, ComputeDevice device, Precision precision, Normalization norm) {
+    if (count < 1) {
+      throw new IllegalArgumentException("an ensemble needs at least one member, not " + count);
+    }
+    List<UNet> members = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      members.add(new UNet(arch));
+    }
+    return new Network(members, device, precision, norm);
+  }
+
+  /** Number of members whose probabilities a prediction averages: 1 unless an ensemble. */
+  public int members() {
+    return members.size();
   }
 
   public Architecture architecture() {
@@ -82,23 +110,27 @@ public final class Network implements AutoCloseable {
    */
   private void weightsChannelsLast() {
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      var params = net.parameters();
-      for (long i = 0; i < params.size(); i++) {
-        Tensor p = params.get(i);
-        if (p.dim() == 4) {
-          p.set_data(p.contiguous(MemoryFormat.ChannelsLast));
+      for (UNet m : members) {
+        var params = m.parameters();
+        for (long i = 0; i < params.size(); i++) {
+          Tensor p = params.get(i);
+          if (p.dim() == 4) {
+            p.set_data(p.contiguous(MemoryFormat.ChannelsLast));
+          }
         }
       }
     }
   }
 
-  /** Number of trainable parameters. */
+  /** Number of trainable parameters, over all members. */
   public long parameterCount() {
     try (PointerScope scope = new PointerScope()) {
       long n = 0;
-      var params = net.parameters();
-      for (long i = 0; i < params.size(); i++) {
-        n += params.get(i).numel();
+      for (UNet m : members) {
+        var params = m.parameters();
+        for (long i = 0; i < params.size(); i++) {
+          n += params.get(i).numel();
+        }
       }
       return n;
     }
@@ -111,6 +143,11 @@ public final class Network implements AutoCloseable {
 
   UNet module() {
     return net;
+  }
+
+  /** Member {@code i} (0: {@link #module()}). */
+  UNet module(int i) {
+    return members.get(i);
   }
 
   Device nativeDevice() {
@@ -168,24 +205,24 @@ public final class Network implements AutoCloseable {
    */
   public void fuseForInference() {
     dropFused();
-    net.eval();
     // row-major folded weights unless -Dvesselseg.foldedChannelsLast=true: channels-last ones measured no
     // faster here (0.38 vs 0.36 s per 565x584 image, medians of 5 noisy runs of 7)
     boolean clWeights = channelsLast && Boolean.getBoolean("vesselseg.foldedChannelsLast");
-    folded = new FoldedUNet(net, clWeights);
+    for (UNet m : members) {
+      m.eval();
+      folded.add(new FoldedUNet(m, clWeights));
+    }
   }
 
   /** True while predictions run on the BatchNorm-folded copy. */
   public boolean fused() {
-    return folded != null;
+    return !folded.isEmpty();
   }
 
   /** Returns {@link #predict} to the module itself and frees the folded copy. */
   public void dropFused() {
-    if (folded != null) {
-      folded.close();
-      folded = null;
-    }
+    folded.forEach(FoldedUNet::close);
+    folded.clear();
   }
 
   /** {@link #predict(float[], int, int, int, Tta)} with no augmentation, or the four flips. */
@@ -195,22 +232,32 @@ public final class Network implements AutoCloseable {
 
   /**
    * Vessel probabilities [n,1,h,w] (as a flat array) for raw RGB input [n,3,h,w]: the mean over the
-   * {@code tta} transforms of the input, each prediction mapped back before averaging.
+   * {@code tta} transforms of the input, each prediction mapped back before averaging, and over the members
+   * of an ensemble.
    */
   public float[] predict(float[] rgb, int n, int h, int w, Tta tta) {
-    net.eval();
-    UnaryOperator<Tensor> f = folded != null ? folded::forward : net::forward;
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
-      Tensor p = flips(x, f, tta != Tta.NONE);
+      Tensor xt = null;
       if (tta == Tta.D8) {
-        Tensor xt = x.transpose(2, 3);
+        xt = x.transpose(2, 3);
         xt = channelsLast ? xt.contiguous(MemoryFormat.ChannelsLast) : xt.contiguous();
-        p = p.add(flips(xt, f, true).transpose(2, 3));
       }
-      if (tta.passes() > 1) {
-        p = p.div(new org.bytedeco.pytorch.Scalar(tta.passes()));
+      Tensor p = null;
+      for (int i = 0; i < members.size(); i++) {
+        UNet m = members.get(i);
+        m.eval();
+        UnaryOperator<Tensor> f = folded.isEmpty() ? m::forward : folded.get(i)::forward;
+        Tensor q = flips(x, f, tta != Tta.NONE);
+        if (xt != null) {
+          q = q.add(flips(xt, f, true).transpose(2, 3));
+        }
+        p = p == null ? q : p.add(q);
+      }
+      int terms = tta.passes() * members.size();
+      if (terms > 1) {
+        p = p.div(new org.bytedeco.pytorch.Scalar(terms));
       }
       return toArray(p);
     }
@@ -238,7 +285,7 @@ public final class Network implements AutoCloseable {
   @Override
   public void close() {
     dropFused();
-    net.close();
+    members.forEach(UNet::close);
     nativeDevice.close();
   }
 }

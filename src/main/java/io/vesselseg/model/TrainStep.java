@@ -40,6 +40,10 @@ public final class TrainStep implements AutoCloseable {
 
   /** Steps on {@code loss}. */
   public TrainStep(Network network, double lr, double weightDecay, Loss loss) {
+    if (network.members() > 1) {
+      throw new IllegalArgumentException("an ensemble of " + network.members() + " members cannot be trained as "
+          + "one network: train each member, then combine the model files");
+    }
     this.network = network;
     this.loss = loss;
     AdamWOptions o = new AdamWOptions(lr);

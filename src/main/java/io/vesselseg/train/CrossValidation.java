@@ -201,7 +201,7 @@ public final class CrossValidation {
         String other = heldBy.put(id, p.toString());
         if (other != null) {
           throw new VesselsegException.Usage(id + " is held out by both " + other + " and " + p
-              + ": folds must hold out disjoint images (same seed and --validation-images, different --fold)");
+              + ": folds must hold out disjoint images (same --split-seed and --validation-images, different --fold)");
         }
       }
       Map<String, Object> recipe = BorrowedThresholds.recipe(c.metadata().get("config"));

@@ -18,7 +18,11 @@ import java.util.Map;
  * @param epochs           number of epochs (0: as many as {@code maxMinutes} allows)
  * @param stepsPerEpoch    optimisation steps between validations
  * @param maxMinutes       wall-clock budget in minutes (0: none)
- * @param validationImages training images held out (chosen by seed) to pick the checkpoint and threshold;
+ * @param seed             seed of the initial weights and of the patches sampled each epoch
+ * @param splitSeed        seed of the shuffle that picks the validation images ({@code --split-seed}, by default
+ *                         {@code seed}): runs that differ only in {@code seed} but share it hold out the same
+ *                         images, e.g. the members of an ensemble
+ * @param validationImages training images held out (chosen by splitSeed) to pick the checkpoint and threshold;
  *                         0 trains on every image, keeps the last epoch and takes the thresholds from
  *                         {@code thresholdsFrom}
  * @param fold             which block of {@code validationImages} images, in the seeded order, is held out (1..K,
@@ -49,6 +53,7 @@ public record TrainConfig(
     String device,
     Precision precision,
     long seed,
+    long splitSeed,
     int validationImages,
     int fold,
     Architecture architecture,
@@ -98,6 +103,16 @@ public record TrainConfig(
     require(dropBlock >= 0 && dropBlock <= 0.5, "dropblock", dropBlock, "must be in [0, 0.5] (0: off)");
   }
 
+  /** The validation images are shuffled with {@code seed} itself ({@code splitSeed == seed}). */
+  public TrainConfig(String data, Path out, int epochs, int stepsPerEpoch, double maxMinutes, int batchSize,
+      int patchSize, double lr, double weightDecay, int warmupSteps, String device, Precision precision, long seed,
+      int validationImages, int fold, Architecture architecture, int threads, String augment, String loss,
+      String input, double ema, double dropBlock, String thresholdsFrom, boolean resume) {
+    this(data, out, epochs, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay, warmupSteps, device,
+        precision, seed, seed, validationImages, fold, architecture, threads, augment, loss, input, ema, dropBlock,
+        thresholdsFrom, resume);
+  }
+
   private static void require(boolean ok, String field, Object value, String rule) {
     if (!ok) {
       throw new VesselsegException.Usage("--" + field + " " + value + " " + rule);
@@ -136,8 +151,8 @@ public record TrainConfig(
 
   public TrainConfig withEpochs(int e) {
     return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, validationImages, fold, architecture, threads, augment, loss, input,
-        ema, dropBlock, thresholdsFrom, resume);
+        warmupSteps, device, precision, seed, splitSeed, validationImages, fold, architecture, threads, augment,
+        loss, input, ema, dropBlock, thresholdsFrom, resume);
   }
 
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
@@ -147,6 +162,7 @@ public record TrainConfig(
         num(m, "batch_size").intValue(), num(m, "patch_size").intValue(), num(m, "lr").doubleValue(),
         num(m, "weight_decay").doubleValue(), num(m, "warmup_steps").intValue(), device,
         Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
+        (m.get("split_seed") instanceof Number ss ? ss : num(m, "seed")).longValue(),
         num(m, "validation_images").intValue(), m.get("fold") instanceof Number f ? f.intValue() : 1,
         new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue(),
             m.get("refine_depth") instanceof Number rd ? rd.intValue() : 0,
@@ -183,6 +199,7 @@ public record TrainConfig(
     m.put("device", device);
     m.put("precision", precision.label());
     m.put("seed", seed);
+    m.put("split_seed", splitSeed);
     m.put("validation_images", validationImages);
     m.put("fold", fold);
     m.put("depth", architecture.depth());

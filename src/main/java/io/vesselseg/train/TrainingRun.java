@@ -31,8 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code train} service: prepares the run directory, splits off the validation images (fixed by seed),
- * computes input normalisation on the training images, builds or resumes the network and optimizer, wires
+ * The {@code train} service: prepares the run directory, splits off the validation images (fixed by the split
+ * seed), computes input normalisation on the training images, builds or resumes the network and optimizer, wires
  * the listeners (console, metrics.csv, checkpoints, any extra) and runs the {@link Trainer}.
  */
 public final class TrainingRun {
@@ -131,7 +131,7 @@ public final class TrainingRun {
     BorrowedThresholds borrowed = requested.validationImages() == 0 && !requested.resume()
         ? borrowThresholds(requested) : null;
     if (!requested.resume()) { // and so is a --fold these images cannot make
-      split(all, requested.validationImages(), requested.fold(), requested.seed());
+      split(all, requested.validationImages(), requested.fold(), requested.splitSeed());
     }
     run.prepare(requested.resume());
     Checkpoint.Loaded resumed = null;
@@ -146,7 +146,7 @@ public final class TrainingRun {
       borrowed = cfg.validationImages() == 0 ? borrowThresholds(cfg) : null;
     }
     int threads = Engine.threads(cfg.threads());
-    List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.fold(), cfg.seed());
+    List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.fold(), cfg.splitSeed());
     List<Sample> val = parts.get(1);
     // patches are cut from training photographs already turned into the network's input; validation
     // photographs stay as they are, since the Predictor prepares them the way it prepares any photograph

@@ -15,6 +15,7 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
 import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
 import io.vesselseg.viz.Overlay;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -246,6 +247,31 @@ class CliTest {
     assertEquals(Main.USAGE, bad.code());
     assertTrue(bad.err().contains("second-stage U-Net (--refine) depth 9"), bad.err());
     assertFalse(Files.exists(dir.resolve("bad")), "nothing written for a refused architecture");
+  }
+
+  @Test
+  void twoSeedsCombineIntoAnEnsembleThatEvaluates(@TempDir Path dir) throws Exception {
+    for (String seed : new String[] {"1", "2"}) {
+      Outcome o = run("train", "--data", "synthetic", "--out", dir.resolve("s" + seed).toString(), "--epochs",
+          "1", "--steps-per-epoch", "2", "--batch-size", "2", "--patch-size", "32", "--depth", "2",
+          "--base-channels", "4", "--precision", "fp32", "--seed", seed, "--split-seed", "5");
+      assertEquals(Main.OK, o.code(), o.err());
+    }
+    String ens = dir.resolve("ens.safetensors").toString();
+    Outcome c = run("ensemble", dir.resolve("s1").toString(), dir.resolve("s2").toString(), "--out", ens);
+    assertEquals(Main.OK, c.code(), c.err());
+    assertTrue(c.out().contains("\"members\":2"), c.out());
+    Outcome e = run("evaluate", "--model", ens, "--data", "synthetic", "--json", dir.resolve("e.json").toString());
+    assertEquals(Main.OK, e.code(), e.err());
+    assertTrue(e.out().contains("pooled"), e.out());
+    var members = new ObjectMapper().readTree(SafeTensors.read(Path.of(ens)).metadata().get("ensemble"))
+        .get("members");
+    assertEquals(List.of(1, 2), List.of(members.get(0).get("seed").asInt(), members.get(1).get("seed").asInt()));
+    Outcome bad = run("ensemble", dir.resolve("s1").toString(), dir.resolve("nowhere").toString(), "--out",
+        dir.resolve("bad.safetensors").toString());
+    assertEquals(Main.USAGE, bad.code());
+    assertTrue(bad.err().contains("nowhere does not exist"), bad.err());
+    assertFalse(Files.exists(dir.resolve("bad.safetensors")));
   }
 
   @Test

@@ -146,6 +146,21 @@ class TrainConfigTest {
         BorrowedThresholds.recipe(json(old)), c.toMap()), "a reference without DropBlock is another recipe");
   }
 
+  @Test
+  void theSplitSeedDefaultsToTheSeedAndRoundTrips() {
+    TrainConfig same = held(3, "");
+    assertEquals(same.seed(), same.splitSeed());
+    TrainConfig c = new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu",
+        Precision.FP32, 7, 42, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0, "", false);
+    TrainConfig back = TrainConfig.fromMap(c.toMap(), Path.of("r"), "cpu", false);
+    assertEquals(7, back.seed());
+    assertEquals(42, back.splitSeed());
+    var old = new java.util.LinkedHashMap<>(c.toMap());
+    old.remove("split_seed");
+    assertEquals(7, TrainConfig.fromMap(old, Path.of("r"), "cpu", false).splitSeed(),
+        "configs stored before --split-seed existed split by their seed");
+  }
+
   private static String json(java.util.Map<String, Object> m) {
     try {
       return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m);

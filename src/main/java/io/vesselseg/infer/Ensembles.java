@@ -1,0 +1,179 @@
+package io.vesselseg.infer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vesselseg.VesselsegException;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Tta;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Combines trained model files of one architecture into an ensemble model file, whose predictions average
+ * the members' probabilities (see {@link Checkpoint}: {@code "members":K} in the architecture, member i's
+ * tensors under {@code members.i.}). A member that is itself an ensemble contributes all its networks. The
+ * members must agree on everything a prediction depends on besides the weights: architecture, input
+ * normalisation, FOV scale and validation images. Each threshold ({@code threshold}, {@code threshold_flips},
+ * {@code threshold_d8}) is kept when every member has the same one (members that borrowed one crossval's
+ * thresholds), else it becomes the members' mean, and {@code ensemble} in the metadata says which.
+ * {@code config} and {@code provenance} stay the first member's; {@code ensemble} lists every member's source,
+ * seed and epoch. Evaluation figures a member carried (e.g. {@code drive_test}) are not the ensemble's and
+ * are dropped.
+ */
+public final class Ensembles {
+
+  /** Metadata every member must share (absent counts as a value). */
+  private static final List<String> SHARED = List.of("format", "normalization", "fov_diameter",
+      "validation_images");
+  /** A member's evaluation figures: not the ensemble's. */
+  private static final List<String> DROPPED = List.of("drive_test", "epoch", "val_f1", "val_auc");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Ensembles() {}
+
+  /** One source file read for combining. */
+  private record Source(String arg, Path file, SafeTensors.Contents contents, ObjectNode architecture, int members) {}
+
+  /**
+   * Writes the ensemble of {@code args} (run directories, whose model file {@code name} is taken, or model
+   * files) to {@code out}; returns the metadata written.
+   */
+  public static Map<String, String> combine(List<String> args, String name, Path out) {
+    if (args.size() < 2) {
+      throw new VesselsegException.Usage("an ensemble needs at least two models, found " + args.size()
+          + ": pass two or more run directories or model files");
+    }
+    List<Source> sources = new ArrayList<>();
+    for (String arg : args) {
+      sources.add(read(arg, Models.resolve(arg, name)));
+    }
+    Source first = sources.get(0);
+    int total = 0;
+    for (Source s : sources) {
+      check(first, s);
+      total += s.members();
+    }
+    if (total > Checkpoint.MAX_MEMBERS) {
+      throw new VesselsegException.Usage("an ensemble of " + total + " networks is more than the "
+          + Checkpoint.MAX_MEMBERS + " a model file may hold: combine fewer models");
+    }
+    Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+    int next = 0;
+    for (Source s : sources) {
+      for (int i = 0; i < s.members(); i++, next++) {
+        String from = Checkpoint.memberPrefix(i, s.members());
+        String to = Checkpoint.memberPrefix(next, total);
+        for (var e : s.contents().tensors().entrySet()) {
+          String k = e.getKey();
+          if (k.startsWith(from) && (s.members() > 1 || !k.startsWith("optimizer.") && !k.startsWith("average."))) {
+            tensors.put(to + k.substring(from.length()), e.getValue());
+          }
+        }
+      }
+    }
+    Map<String, String> meta = new LinkedHashMap<>(first.contents().metadata());
+    DROPPED.forEach(meta::remove);
+    ObjectNode arch = first.architecture().deepCopy();
+    arch.put("members", total);
+    meta.put("architecture", arch.toString());
+    ObjectNode info = JSON.createObjectNode();
+    for (String key : thresholdKeys()) {
+      info.put(key, threshold(sources, key, meta));
+    }
+    var list = info.putArray("members");
+    for (Source s : sources) {
+      ObjectNode m = list.addObject();
+      m.put("source", s.file().toString());
+      m.put("networks", s.members());
+      Map<String, String> sm = s.contents().metadata();
+      m.set("seed", seed(sm));
+      m.put("epoch", sm.get("epoch"));
+      m.put("threshold", sm.get("threshold"));
+    }
+    meta.put("ensemble", info.toString());
+    SafeTensors.write(out, tensors, meta);
+    return meta;
+  }
+
+  private static List<String> thresholdKeys() {
+    List<String> keys = new ArrayList<>(List.of("threshold"));
+    for (Tta t : Tta.values()) {
+      if (t != Tta.NONE) {
+        keys.add(Checkpoint.thresholdKey(t));
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * Sets {@code key} in {@code meta} from the members (kept when all agree, else their mean; removed when a
+   * member lacks it, so the plain threshold is used) and says which.
+   */
+  private static String threshold(List<Source> sources, String key, Map<String, String> meta) {
+    List<Float> values = new ArrayList<>();
+    for (Source s : sources) {
+      String v = s.contents().metadata().get(key);
+      if (v == null) {
+        meta.remove(key);
+        return "absent from " + s.file();
+      }
+      values.add(Float.parseFloat(v));
+    }
+    if (values.stream().distinct().count() == 1) {
+      return "shared by every member";
+    }
+    double mean = values.stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+    meta.put(key, Float.toString((float) mean));
+    return "mean of the members' " + values;
+  }
+
+  private static JsonNode seed(Map<String, String> meta) {
+    try {
+      return JSON.readTree(Objects.requireNonNullElse(meta.get("config"), "{}")).path("seed");
+    } catch (IOException e) {
+      return JSON.missingNode();
+    }
+  }
+
+  private static Source read(String arg, Path file) {
+    SafeTensors.Contents c = SafeTensors.read(file);
+    String format = c.metadata().get("format");
+    if (!Checkpoint.FORMAT.equals(format)) {
+      throw new VesselsegException.Model("model file " + file + " has format '" + format + "', expected '"
+          + Checkpoint.FORMAT + "': only vesselseg model files can be combined");
+    }
+    try {
+      ObjectNode arch = (ObjectNode) JSON.readTree(c.metadata().get("architecture"));
+      int members = arch.path("members").asInt(1);
+      arch.remove("members");
+      return new Source(arg, file, c, arch, members);
+    } catch (IOException | RuntimeException e) {
+      throw new VesselsegException.Model("model file " + file + " has unreadable architecture metadata ("
+          + e.getMessage() + "): the file is damaged or from another tool", e);
+    }
+  }
+
+  private static void check(Source first, Source s) {
+    if (!first.architecture().equals(s.architecture())) {
+      throw new VesselsegException.Usage("cannot combine " + s.arg() + " (" + s.architecture() + ") with "
+          + first.arg() + " (" + first.architecture() + "): every member of an ensemble needs the same "
+          + "architecture");
+    }
+    for (String key : SHARED) {
+      String a = first.contents().metadata().get(key);
+      String b = s.contents().metadata().get(key);
+      if (!Objects.equals(a, b)) {
+        throw new VesselsegException.Usage("cannot combine " + s.arg() + " with " + first.arg() + ": their '"
+            + key + "' differs (" + b + " vs " + a + "); an ensemble's members must be trained on the same "
+            + "data with the same input (same --input and validation images)");
+      }
+    }
+  }
+}
