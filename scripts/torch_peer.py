@@ -108,15 +108,35 @@ def cropped(y, h, w):
     return y[:, :, top:top + h, left:left + w]
 
 
+class Ensemble(nn.Module):
+    """vesselseg's ensemble model files: `members` UNets whose probabilities are averaged; forward gives the
+    logits of that mean, so sigmoid(forward(x)) is what vesselseg predicts."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x):
+        p = torch.stack([torch.sigmoid(m(x)) for m in self.members]).mean(0)
+        return torch.logit(p, eps=1e-7)
+
+
 def load_model(path):
-    """A UNet with the weights, BN buffers and normalisation of a vesselseg safetensors file."""
+    """A UNet (or an Ensemble of them) with the weights, BN buffers and normalisation of a vesselseg
+    safetensors file."""
     with safe_open(path, framework="pt") as f:
         meta = f.metadata() or {}
         arch = json.loads(meta["architecture"])
         norm = json.loads(meta["normalization"])
-        state = {k: f.get_tensor(k) for k in f.keys() if not k.startswith("optimizer.")}
+        state = {k: f.get_tensor(k) for k in f.keys()
+                 if not k.startswith("optimizer.") and not k.startswith("average.")}
     refine = (int(arch["refine_depth"]), int(arch["refine_channels"])) if arch.get("type") == "wnet" else None
-    net = UNet(int(arch["depth"]), int(arch["base_channels"]), norm["mean"], norm["std"], refine)
+
+    def unet():
+        return UNet(int(arch["depth"]), int(arch["base_channels"]), norm["mean"], norm["std"], refine)
+
+    members = int(arch.get("members", 1))
+    net = Ensemble([unet() for _ in range(members)]) if members > 1 else unet()
     net.load_state_dict(state, strict=True)
     return net
 

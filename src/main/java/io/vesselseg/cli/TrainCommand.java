@@ -1,10 +1,13 @@
 package io.vesselseg.cli;
 
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.Sample;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
 import io.vesselseg.track.MlflowListener;
 import io.vesselseg.train.ConsoleProgress;
+import io.vesselseg.train.EnsembleTraining;
 import io.vesselseg.train.TrainConfig;
 import io.vesselseg.train.TrainListener;
 import io.vesselseg.train.TrainSummary;
@@ -127,6 +130,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
   boolean resume;
 
+  @Option(names = "--members", defaultValue = "1", paramLabel = "K",
+      description = "train an ensemble: K runs of this recipe with seeds --seed, --seed+1, … (one split), in "
+          + "<out>/member-1..K, then <out>/best.safetensors averaging them (K times the training time)")
+  int members;
+
   @Option(names = "--mlflow", paramLabel = "URI",
       description = "MLflow tracking server (http://host:port) to log to (default: $MLFLOW_TRACKING_URI, if set)")
   String mlflow;
@@ -150,10 +158,12 @@ final class TrainCommand implements Callable<Integer> {
         new Architecture(depth, baseChannels, refineDepth, refineDepth == 0 ? 0 : refineChannels), threads, augment,
         loss, input, ema, dropBlock, thresholdsFrom, resume);
     var images = dataOptions.load("training");
+    if (members != 1) {
+      return trainEnsemble(cfg, images);
+    }
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;
-    try (GracefulStop stop = new GracefulStop("stop requested: finishing the current step (kill -9 ends it at "
-        + "once; the last epoch's checkpoint survives that too)")) {
+    try (GracefulStop stop = gracefulStop()) {
       try {
         s = TrainingRun.execute(cfg, images, new ConsoleProgress(System.out, Main.tty()),
             tracking.<List<TrainListener>>map(List::of).orElse(List.of()), stop.requested());
@@ -166,5 +176,29 @@ final class TrainCommand implements Callable<Integer> {
     }
     System.out.println("model: " + cfg.out().resolve("best.safetensors"));
     return s.epochs() > 0 ? Main.OK : Main.FAILURE;
+  }
+
+  /** {@code --members K}: each member is a run of its own (and its own MLflow run when tracking). */
+  private int trainEnsemble(TrainConfig cfg, List<Sample> images) {
+    if (registerAs != null) {
+      throw new VesselsegException.Usage("--register-as registers one run's model, and --members " + members
+          + " makes " + members + " runs: register the ensemble's best.safetensors once training ends");
+    }
+    List<TrainSummary> done;
+    try (GracefulStop stop = gracefulStop()) {
+      done = EnsembleTraining.execute(cfg, members, images, () -> new ConsoleProgress(System.out, Main.tty()),
+          () -> MlflowListener.fromOptions(mlflow, experiment, null).<List<TrainListener>>map(List::of)
+              .orElse(List.of()), stop.requested());
+    }
+    if (!done.isEmpty() && done.get(done.size() - 1).interrupted()) {
+      return Main.INTERRUPTED;
+    }
+    System.out.println("model: " + cfg.out().resolve("best.safetensors") + " (ensemble of " + members + ")");
+    return Main.OK;
+  }
+
+  private static GracefulStop gracefulStop() {
+    return new GracefulStop("stop requested: finishing the current step (kill -9 ends it at once; the last "
+        + "epoch's checkpoint survives that too)");
   }
 }

@@ -23,17 +23,18 @@ import java.util.Objects;
  * normalisation, FOV scale and validation images. Each threshold ({@code threshold}, {@code threshold_flips},
  * {@code threshold_d8}) is kept when every member has the same one (members that borrowed one crossval's
  * thresholds), else it becomes the members' mean, and {@code ensemble} in the metadata says which.
- * {@code config} and {@code provenance} stay the first member's; {@code ensemble} lists every member's source,
- * seed and epoch. Evaluation figures a member carried (e.g. {@code drive_test}) are not the ensemble's and
- * are dropped.
+ * {@code config}, {@code provenance} and {@code thresholds_from} stay the first member's; {@code ensemble} lists
+ * every member's source, seed, epoch and threshold. Everything else a member's file carried (its validation
+ * figures, training state, evaluation figures such as {@code drive_test}) describes that member, not the
+ * ensemble, and is left out.
  */
 public final class Ensembles {
 
   /** Metadata every member must share (absent counts as a value). */
   private static final List<String> SHARED = List.of("format", "normalization", "fov_diameter",
       "validation_images");
-  /** A member's evaluation figures: not the ensemble's. */
-  private static final List<String> DROPPED = List.of("drive_test", "epoch", "val_f1", "val_auc");
+  /** Metadata of the first member the ensemble keeps, besides {@link #SHARED} and the thresholds. */
+  private static final List<String> KEPT = List.of("config", "provenance", "thresholds_from");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Ensembles() {}
@@ -78,8 +79,12 @@ public final class Ensembles {
         }
       }
     }
-    Map<String, String> meta = new LinkedHashMap<>(first.contents().metadata());
-    DROPPED.forEach(meta::remove);
+    Map<String, String> meta = new LinkedHashMap<>();
+    first.contents().metadata().forEach((k, v) -> {
+      if (SHARED.contains(k) || KEPT.contains(k) || thresholdKeys().contains(k)) {
+        meta.put(k, v);
+      }
+    });
     ObjectNode arch = first.architecture().deepCopy();
     arch.put("members", total);
     meta.put("architecture", arch.toString());
@@ -100,6 +105,30 @@ public final class Ensembles {
     meta.put("ensemble", info.toString());
     SafeTensors.write(out, tensors, meta);
     return meta;
+  }
+
+  /**
+   * Replaces the thresholds of the ensemble file {@code file} with {@code picked} (metadata entries such as
+   * {@code threshold}, {@code threshold_flips}, {@code val_f1}), and records {@code origin} as where each
+   * threshold came from in its {@code ensemble} entry.
+   */
+  public static void setThresholds(Path file, Map<String, String> picked, String origin) {
+    SafeTensors.Contents c = SafeTensors.read(file);
+    Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+    meta.putAll(picked);
+    try {
+      ObjectNode info = (ObjectNode) JSON.readTree(meta.get("ensemble"));
+      for (String key : thresholdKeys()) {
+        if (picked.containsKey(key)) {
+          info.put(key, origin);
+        }
+      }
+      meta.put("ensemble", info.toString());
+    } catch (IOException | RuntimeException e) {
+      throw new VesselsegException.Model(file + " is not an ensemble written by vesselseg (" + e.getMessage()
+          + ")", e);
+    }
+    SafeTensors.write(file, c.tensors(), meta);
   }
 
   private static List<String> thresholdKeys() {

@@ -155,6 +155,16 @@ public record TrainConfig(
         loss, input, ema, dropBlock, thresholdsFrom, resume);
   }
 
+  /**
+   * This recipe for another run directory and seed (the same split seed), resumed or not: a member of an
+   * ensemble.
+   */
+  public TrainConfig withRun(Path runOut, long runSeed, boolean runResume) {
+    return new TrainConfig(data, runOut, epochs, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
+        warmupSteps, device, precision, runSeed, splitSeed, validationImages, fold, architecture, threads, augment,
+        loss, input, ema, dropBlock, thresholdsFrom, runResume);
+  }
+
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
   public static TrainConfig fromMap(Map<String, Object> m, Path out, String device, boolean resume) {
     return new TrainConfig((String) m.get("data"), out, num(m, "epochs").intValue(),

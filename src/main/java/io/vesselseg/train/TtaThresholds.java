@@ -29,12 +29,25 @@ public final class TtaThresholds {
    * and {@code val_f1_<tta>}, the validation F1 at that threshold.
    */
   public static Map<String, String> pick(Network net, List<Sample> validation) {
+    return pick(net, validation, false);
+  }
+
+  /**
+   * {@link #pick(Network, List)}, and with {@code plain} also the threshold for predictions without augmentation
+   * ({@code threshold}, {@code val_f1}, {@code val_auc}): for a model whose training did not pick it, such as
+   * an ensemble of runs that each picked their own.
+   */
+  public static Map<String, String> pick(Network net, List<Sample> validation, boolean plain) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Tta tta : Tta.values()) {
-      if (tta != Tta.NONE) {
+      if (tta != Tta.NONE || plain) {
         Validator.Result r = new FovValidator(new Predictor(net, tta), validation).validate();
-        out.put(Checkpoint.thresholdKey(tta), Float.toString((float) r.threshold()));
-        out.put("val_f1_" + tta.label(), Double.toString(r.f1()));
+        String suffix = tta == Tta.NONE ? "" : "_" + tta.label();
+        out.put(tta == Tta.NONE ? "threshold" : Checkpoint.thresholdKey(tta), Float.toString((float) r.threshold()));
+        out.put("val_f1" + suffix, Double.toString(r.f1()));
+        if (tta == Tta.NONE) {
+          out.put("val_auc", Double.toString(r.auc()));
+        }
       }
     }
     return out;

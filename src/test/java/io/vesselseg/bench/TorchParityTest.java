@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.vesselseg.infer.Ensembles;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
@@ -13,6 +14,7 @@ import io.vesselseg.model.Normalization;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.TrainStep;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Tag;
@@ -43,6 +45,29 @@ class TorchParityTest {
   @Test
   void ourWNetForwardEqualsPyTorchs() {
     check(new Architecture(4, 16, 3, 8), new int[][] {{65, 67}, {48, 40}});
+  }
+
+  @Test
+  void ourEnsembleIsPyTorchsMeanOfItsMembers() {
+    Path a = tmp.resolve("a.safetensors");
+    Path b = tmp.resolve("b.safetensors");
+    for (Path file : new Path[] {a, b}) {
+      try (Network net = Network.create(new Architecture(3, 8), ComputeDevice.CPU, Precision.FP32,
+          Normalization.unit(), file == a ? 4 : 5)) {
+        Checkpoint.save(file, net, 0.5f, Map.of(), null);
+      }
+    }
+    Path ens = tmp.resolve("ens.safetensors");
+    Ensembles.combine(List.of(a.toString(), b.toString()), "best.safetensors", ens);
+    int h = 41;
+    int w = 50;
+    float[] x = random(3 * h * w, 11);
+    float[] torch = peer().forward(ens, x, 1, h, w, tmp);
+    try (Network net = Checkpoint.load(ens, ComputeDevice.CPU, Precision.FP32).network()) {
+      double d = TorchPeer.maxAbsDiff(net.predict(x, 1, h, w, false), torch);
+      assertTrue(d < 1e-4, "ensemble: max |ours - torch| = " + d);
+      System.out.printf("torch parity, ensemble of 2, %dx%d: max |diff| %.3g%n", w, h, d);
+    }
   }
 
   private void check(Architecture arch, int[][] sizes) {

@@ -275,6 +275,55 @@ class CliTest {
   }
 
   @Test
+  void membersTrainsAnEnsembleThatPicksItsThresholdsAndResumesWhereItStopped(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("e");
+    String[] args = {"train", "--data", "synthetic", "--out", out.toString(), "--members", "2", "--seed", "5",
+        "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "2", "--patch-size", "32", "--depth", "2",
+        "--base-channels", "4", "--precision", "fp32"};
+    Outcome o = run(args);
+    assertEquals(Main.OK, o.code(), o.err());
+    ObjectMapper json = new ObjectMapper();
+    for (int i = 1; i <= 2; i++) {
+      JsonNode config = json.readTree(out.resolve("member-" + i + "/run.json").toFile()).get("config");
+      assertEquals(4 + i, config.get("seed").asInt(), "member " + i + " seed");
+      assertEquals(5, config.get("split_seed").asInt(), "one split for every member");
+    }
+    var meta = SafeTensors.read(out.resolve("best.safetensors")).metadata();
+    assertTrue(meta.get("architecture").contains("\"members\":2"), meta.get("architecture"));
+    JsonNode info = json.readTree(meta.get("ensemble"));
+    assertTrue(info.get("threshold").asText().startsWith("picked on the validation images"), info.toString());
+    assertTrue(meta.containsKey("val_f1") && meta.containsKey("threshold_d8"), meta.keySet().toString());
+    assertTrue(Files.isRegularFile(out.resolve("last.safetensors")));
+    Outcome e = run("evaluate", "--model", out.toString(), "--data", "synthetic", "--members", "1");
+    assertEquals(Main.OK, e.code(), e.err());
+
+    Outcome again = run(args);
+    assertEquals(Main.USAGE, again.code());
+    assertTrue(again.err().contains("already holds a model"), again.err());
+    // a run stopped during member 2: --resume keeps member 1 and trains member 2
+    byte[] member1 = Files.readAllBytes(out.resolve("member-1/best.safetensors"));
+    for (Path p : List.of(out.resolve("best.safetensors"), out.resolve("last.safetensors"))) {
+      Files.delete(p);
+    }
+    try (var files = Files.walk(out.resolve("member-2"))) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    String[] resume = java.util.Arrays.copyOf(args, args.length + 1);
+    resume[args.length] = "--resume";
+    Outcome r = run(resume);
+    assertEquals(Main.OK, r.code(), r.err());
+    assertTrue(Files.isRegularFile(out.resolve("member-2/best.safetensors")));
+    assertTrue(java.util.Arrays.equals(member1, Files.readAllBytes(out.resolve("member-1/best.safetensors"))),
+        "a finished member is kept as it is");
+    assertTrue(Files.isRegularFile(out.resolve("best.safetensors")));
+
+    Outcome zero = run("train", "--data", "synthetic", "--out", dir.resolve("z").toString(), "--members", "0");
+    assertEquals(Main.USAGE, zero.code());
+    assertTrue(zero.err().contains("--members 0: expected 2..32"), zero.err());
+    assertFalse(Files.exists(dir.resolve("z")));
+  }
+
+  @Test
   void anUnwritableRunDirectoryIsReportedBeforeTraining(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "x");
     Outcome o = run("train", "--data", "synthetic", "--out", file.resolve("run").toString(), "--epochs", "1");

@@ -1,0 +1,131 @@
+package io.vesselseg.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vesselseg.VesselsegException;
+import io.vesselseg.data.Sample;
+import io.vesselseg.infer.Ensembles;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Network;
+import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
+import io.vesselseg.track.RunDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code train --members K}: K runs of one recipe that differ only in their seed (member i, counted from 1,
+ * gets {@code seed + i - 1}; all share the split seed, so they hold out the same images), each a complete run
+ * directory {@code member-i} under the run directory, trained one after the other. When all have finished,
+ * the run directory gets {@code best.safetensors} and {@code last.safetensors}: the ensembles of the members'
+ * best and last epochs ({@link Ensembles}); when the members held images out, the ensemble's thresholds are
+ * picked on those images, as a single run's are. With {@code --resume}, finished members are kept as they are, a
+ * started one continues from its last checkpoint, and the rest start afresh.
+ */
+public final class EnsembleTraining {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EnsembleTraining.class);
+
+  private EnsembleTraining() {}
+
+  /** The run directory of member {@code i} (1..K). */
+  public static Path memberDir(Path out, int i) {
+    return out.resolve("member-" + i);
+  }
+
+  /**
+   * Trains the members and writes the ensembles; returns the summaries of the members trained by this call
+   * (the last one interrupted when a stop request ended it, and then no ensemble is written). {@code progress}
+   * makes each member's console progress and {@code extra} its other listeners (e.g. its own MLflow run),
+   * closed when the member ends where they are {@link AutoCloseable}.
+   */
+  public static List<TrainSummary> execute(TrainConfig base, int members, List<Sample> all,
+      Supplier<ConsoleProgress> progress, Supplier<List<TrainListener>> extra, BooleanSupplier stopRequested) {
+    if (members < 2 || members > Checkpoint.MAX_MEMBERS) {
+      throw new VesselsegException.Usage("--members " + members + ": expected 2.."
+          + Checkpoint.MAX_MEMBERS + " (1, the default, trains one network)");
+    }
+    Path best = base.out().resolve(RunDirectory.BEST);
+    if (!base.resume() && Files.exists(best)) {
+      throw new VesselsegException.Usage("run directory " + base.out() + " already holds a model (" + best
+          + "): choose another --out, or add --resume to finish an ensemble whose members did not all finish");
+    }
+    List<TrainSummary> summaries = new ArrayList<>();
+    List<String> dirs = new ArrayList<>();
+    for (int i = 1; i <= members; i++) {
+      Path dir = memberDir(base.out(), i);
+      dirs.add(dir.toString());
+      if (base.resume() && finished(dir)) {
+        LOG.info("ensemble member {} of {} finished before: {}", i, members, dir);
+        continue;
+      }
+      boolean resume = base.resume() && Files.exists(dir.resolve(RunDirectory.LAST));
+      TrainConfig cfg = base.withRun(dir, base.seed() + i - 1, resume);
+      LOG.info("ensemble member {} of {}: seed {}, {}", i, members, cfg.seed(), dir);
+      List<TrainListener> listeners = extra.get();
+      TrainSummary s;
+      try {
+        s = TrainingRun.execute(cfg, all, progress.get(), listeners, stopRequested);
+      } finally {
+        close(listeners);
+      }
+      summaries.add(s);
+      if (s.interrupted()) {
+        LOG.info("member {} stopped: continue with the same command and --resume", i);
+        return summaries;
+      }
+    }
+    Path last = base.out().resolve(RunDirectory.LAST);
+    Ensembles.combine(dirs, RunDirectory.LAST, last);
+    Ensembles.combine(dirs, RunDirectory.BEST, best);
+    List<String> ids = Checkpoint.validationImages(SafeTensors.read(best).metadata());
+    if (!ids.isEmpty()) { // the members' shared held-out images pick the ensemble's own thresholds
+      List<Sample> val = all.stream().filter(s -> ids.contains(s.id())).toList();
+      for (Path file : List.of(last, best)) {
+        Map<String, String> picked;
+        try (Network net = Checkpoint.load(file, ComputeDevice.resolve(base.device()), Precision.FP32).network()) {
+          net.fuseForInference();
+          picked = TtaThresholds.pick(net, val, true);
+        }
+        Ensembles.setThresholds(file, picked, "picked on the validation images " + ids);
+        LOG.info("{}: thresholds and F1 on the validation images {}: {}", file, ids, picked);
+      }
+    }
+    LOG.info("ensemble of {} members written to {}", members, best);
+    return summaries;
+  }
+
+  private static void close(List<TrainListener> listeners) {
+    for (TrainListener l : listeners) {
+      if (l instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("closing {} failed: {}", l, e.toString());
+        }
+      }
+    }
+  }
+
+  /** True when {@code dir} holds a run whose run.json has a summary that is not a stop request's. */
+  static boolean finished(Path dir) {
+    Path runJson = dir.resolve("run.json");
+    if (!Files.isRegularFile(runJson)) {
+      return false;
+    }
+    try {
+      var summary = new ObjectMapper().readTree(runJson.toFile()).path("summary");
+      return summary.has("stop_reason") && !Trainer.INTERRUPTED.equals(summary.get("stop_reason").asText());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
