@@ -189,6 +189,48 @@ public final class Ensembles {
     }
   }
 
+  /**
+   * Whether two members' values of {@code key} agree: validation images as a set (their order is the shuffle's),
+   * normalisation statistics within 1e-4 relative (sums over the same images in another order differ in the
+   * last bits; the ensemble normalises with the first member's), everything else exactly.
+   */
+  private static boolean same(String key, String a, String b) {
+    if (Objects.equals(a, b)) {
+      return true;
+    }
+    if (a == null || b == null) {
+      return false;
+    }
+    try {
+      JsonNode x = JSON.readTree(a);
+      JsonNode y = JSON.readTree(b);
+      return switch (key) {
+        case "validation_images" -> x.isArray() && y.isArray() && x.size() == y.size()
+            && new java.util.HashSet<>(JSON.convertValue(x, List.class)).equals(
+                new java.util.HashSet<>(JSON.convertValue(y, List.class)));
+        case "normalization" -> x.path("channels").equals(y.path("channels")) && close(x.get("mean"), y.get("mean"))
+            && close(x.get("std"), y.get("std"));
+        default -> false;
+      };
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean close(JsonNode x, JsonNode y) {
+    if (x == null || y == null || x.size() != y.size()) {
+      return false;
+    }
+    for (int i = 0; i < x.size(); i++) {
+      double u = x.get(i).asDouble();
+      double v = y.get(i).asDouble();
+      if (Math.abs(u - v) > 1e-4 * Math.max(Math.abs(u), Math.abs(v))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static void check(Source first, Source s) {
     if (!first.architecture().equals(s.architecture())) {
       throw new VesselsegException.Usage("cannot combine " + s.arg() + " (" + s.architecture() + ") with "
@@ -198,7 +240,7 @@ public final class Ensembles {
     for (String key : SHARED) {
       String a = first.contents().metadata().get(key);
       String b = s.contents().metadata().get(key);
-      if (!Objects.equals(a, b)) {
+      if (!same(key, a, b)) {
         throw new VesselsegException.Usage("cannot combine " + s.arg() + " with " + first.arg() + ": their '"
             + key + "' differs (" + b + " vs " + a + "); an ensemble's members must be trained on the same "
             + "data with the same input (same --input and validation images)");

@@ -19,6 +19,7 @@ class BuiltInModelTest {
     var loaded = Models.load(null, "cpu", Precision.FP32);
     try (var net = loaded.network()) {
       assertEquals(Architecture.defaults(), loaded.meta().architecture());
+      assertEquals(loaded.meta().members(), net.members(), "every network of the shipped ensemble is loaded");
       float t = loaded.meta().threshold();
       assertTrue(t > 0.05 && t < 0.95, "threshold " + t);
       var figures = new ObjectMapper().readTree(loaded.meta().metadata().get("drive_test"));
