@@ -236,28 +236,40 @@ public final class Network implements AutoCloseable {
    * of an ensemble.
    */
   public float[] predict(float[] rgb, int n, int h, int w, Tta tta) {
+    float[] sum = null;
+    for (int i = 0; i < members.size(); i++) {
+      // one scope per member, so an ensemble holds one member's activations at a time, not all of them
+      float[] p = predictMember(i, rgb, n, h, w, tta);
+      if (sum == null) {
+        sum = p;
+      } else {
+        for (int j = 0; j < sum.length; j++) {
+          sum[j] += p[j];
+        }
+      }
+    }
+    int terms = tta.passes() * members.size();
+    if (terms > 1) {
+      for (int j = 0; j < sum.length; j++) {
+        sum[j] /= terms;
+      }
+    }
+    return sum;
+  }
+
+  /** Member {@code i}'s probabilities summed (not averaged) over the {@code tta} transforms. */
+  private float[] predictMember(int i, float[] rgb, int n, int h, int w, Tta tta) {
+    UNet m = members.get(i);
+    m.eval();
+    UnaryOperator<Tensor> f = folded.isEmpty() ? m::forward : folded.get(i)::forward;
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
-      Tensor xt = null;
+      Tensor p = flips(x, f, tta != Tta.NONE);
       if (tta == Tta.D8) {
-        xt = x.transpose(2, 3);
+        Tensor xt = x.transpose(2, 3);
         xt = channelsLast ? xt.contiguous(MemoryFormat.ChannelsLast) : xt.contiguous();
-      }
-      Tensor p = null;
-      for (int i = 0; i < members.size(); i++) {
-        UNet m = members.get(i);
-        m.eval();
-        UnaryOperator<Tensor> f = folded.isEmpty() ? m::forward : folded.get(i)::forward;
-        Tensor q = flips(x, f, tta != Tta.NONE);
-        if (xt != null) {
-          q = q.add(flips(xt, f, true).transpose(2, 3));
-        }
-        p = p == null ? q : p.add(q);
-      }
-      int terms = tta.passes() * members.size();
-      if (terms > 1) {
-        p = p.div(new org.bytedeco.pytorch.Scalar(terms));
+        p = p.add(flips(xt, f, true).transpose(2, 3));
       }
       return toArray(p);
     }
