@@ -1,6 +1,5 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Tta;
 import io.vesselseg.train.CrossValidation;
 import java.nio.file.Path;
@@ -52,12 +51,7 @@ final class CrossvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Tta mode = tta8 ? Tta.D8 : tta ? Tta.FLIPS : Tta.NONE;
-    CrossValidation.Weights w = switch (weights) {
-      case "best" -> CrossValidation.Weights.BEST;
-      case "last" -> CrossValidation.Weights.LAST;
-      default -> throw new VesselsegException.Usage("--weights: expected best or last, found '" + weights
-          + "'");
-    };
+    CrossValidation.Weights w = CrossValidation.Weights.parse(weights);
     var result = CrossValidation.run(runs, dataOptions.load("training"), mode, w, ttaThresholds, device,
         id -> System.err.println("predicted " + id));
     System.out.println(result.toTable());

@@ -1,8 +1,7 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.VesselsegException;
 import io.vesselseg.infer.Ensembles;
-import io.vesselseg.track.RunDirectory;
+import io.vesselseg.train.CrossValidation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,12 +31,7 @@ final class EnsembleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String file = switch (weights) {
-      case "best" -> RunDirectory.BEST;
-      case "last" -> RunDirectory.LAST;
-      default -> throw new VesselsegException.Usage("--weights: expected best or last, found '" + weights + "'");
-    };
-    var meta = Ensembles.combine(models, file, out);
+    var meta = Ensembles.combine(models, CrossValidation.Weights.parse(weights).file(), out);
     System.out.println("wrote " + out + ": " + meta.get("architecture") + ", thresholds " + meta.get("ensemble"));
     return Main.OK;
   }

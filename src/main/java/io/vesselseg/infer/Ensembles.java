@@ -35,6 +35,8 @@ public final class Ensembles {
       "validation_images");
   /** Metadata of the first member the ensemble keeps, besides {@link #SHARED} and the thresholds. */
   private static final List<String> KEPT = List.of("config", "provenance", "thresholds_from");
+  /** The threshold metadata keys: plain, then one per test-time augmentation. */
+  private static final List<String> THRESHOLD_KEYS = thresholdKeys();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Ensembles() {}
@@ -81,7 +83,7 @@ public final class Ensembles {
     }
     Map<String, String> meta = new LinkedHashMap<>();
     first.contents().metadata().forEach((k, v) -> {
-      if (SHARED.contains(k) || KEPT.contains(k) || thresholdKeys().contains(k)) {
+      if (SHARED.contains(k) || KEPT.contains(k) || THRESHOLD_KEYS.contains(k)) {
         meta.put(k, v);
       }
     });
@@ -89,7 +91,7 @@ public final class Ensembles {
     arch.put("members", total);
     meta.put("architecture", arch.toString());
     ObjectNode info = JSON.createObjectNode();
-    for (String key : thresholdKeys()) {
+    for (String key : THRESHOLD_KEYS) {
       info.put(key, threshold(sources, key, meta));
     }
     var list = info.putArray("members");
@@ -118,7 +120,7 @@ public final class Ensembles {
     meta.putAll(picked);
     try {
       ObjectNode info = (ObjectNode) JSON.readTree(meta.get("ensemble"));
-      for (String key : thresholdKeys()) {
+      for (String key : THRESHOLD_KEYS) {
         if (picked.containsKey(key)) {
           info.put(key, origin);
         }
@@ -129,16 +131,6 @@ public final class Ensembles {
           + ")", e);
     }
     SafeTensors.write(file, c.tensors(), meta);
-  }
-
-  private static List<String> thresholdKeys() {
-    List<String> keys = new ArrayList<>(List.of("threshold"));
-    for (Tta t : Tta.values()) {
-      if (t != Tta.NONE) {
-        keys.add(Checkpoint.thresholdKey(t));
-      }
-    }
-    return keys;
   }
 
   /**
@@ -161,6 +153,16 @@ public final class Ensembles {
     double mean = values.stream().mapToDouble(Float::doubleValue).average().orElseThrow();
     meta.put(key, Float.toString((float) mean));
     return "mean of the members' " + values;
+  }
+
+  private static List<String> thresholdKeys() {
+    List<String> keys = new ArrayList<>(List.of("threshold"));
+    for (Tta t : Tta.values()) {
+      if (t != Tta.NONE) {
+        keys.add(Checkpoint.thresholdKey(t));
+      }
+    }
+    return List.copyOf(keys);
   }
 
   private static JsonNode seed(Map<String, String> meta) {

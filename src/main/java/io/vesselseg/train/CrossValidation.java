@@ -53,6 +53,20 @@ public final class CrossValidation {
       this.file = file;
     }
 
+    /** {@code best} or {@code last}, as the {@code --weights} option takes it. */
+    public static Weights parse(String s) {
+      return switch (s) {
+        case "best" -> BEST;
+        case "last" -> LAST;
+        default -> throw new VesselsegException.Usage("--weights: expected best or last, found '" + s + "'");
+      };
+    }
+
+    /** The run directory's model file for these weights. */
+    public String file() {
+      return file;
+    }
+
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
