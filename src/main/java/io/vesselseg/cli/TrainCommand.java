@@ -110,7 +110,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--loss", defaultValue = TrainConfig.DEFAULT_LOSS,
       description = "bce+dice (binary cross-entropy plus soft Dice), bce, or bce+dice+cldice (the Dice weight "
-          + "shared with soft clDice, which weighs thin vessels' centre lines like thick ones')")
+          + "shared with soft clDice, which weighs thin vessels' centre lines like thick ones'); with --members, "
+          + "one loss for all or a comma-separated list with one per member")
   String loss;
 
   @Option(names = "--input", defaultValue = TrainConfig.DEFAULT_INPUT,
@@ -152,14 +153,15 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : 50);
+    List<String> losses = EnsembleTraining.memberLosses(loss, members);
     TrainConfig cfg = new TrainConfig(dataOptions.data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize,
         lr, weightDecay, warmupSteps, device, Precision.resolve(precision, ComputeDevice.resolve(device)), seed,
         splitSeed == null ? seed : splitSeed, validationImages, fold,
         new Architecture(depth, baseChannels, refineDepth, refineDepth == 0 ? 0 : refineChannels), threads, augment,
-        loss, input, ema, dropBlock, thresholdsFrom, resume);
+        losses.get(0), input, ema, dropBlock, thresholdsFrom, resume);
     var images = dataOptions.load("training");
     if (members != 1) {
-      return trainEnsemble(cfg, images);
+      return trainEnsemble(cfg, losses, images);
     }
     Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
     TrainSummary s;
@@ -179,14 +181,14 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** {@code --members K}: each member is a run of its own (and its own MLflow run when tracking). */
-  private int trainEnsemble(TrainConfig cfg, List<Sample> images) {
+  private int trainEnsemble(TrainConfig cfg, List<String> losses, List<Sample> images) {
     if (registerAs != null) {
       throw new VesselsegException.Usage("--register-as registers one run's model, and --members " + members
           + " makes " + members + " runs: register the ensemble's best.safetensors once training ends");
     }
     List<TrainSummary> done;
     try (GracefulStop stop = gracefulStop()) {
-      done = EnsembleTraining.execute(cfg, members, images, () -> new ConsoleProgress(System.out, Main.tty()),
+      done = EnsembleTraining.execute(cfg, losses, images, () -> new ConsoleProgress(System.out, Main.tty()),
           () -> MlflowListener.fromOptions(mlflow, experiment, null).<List<TrainListener>>map(List::of)
               .orElse(List.of()), stop.requested());
     }

@@ -24,7 +24,7 @@ import java.util.Objects;
  * {@code threshold_d8}) is kept when every member has the same one (members that borrowed one crossval's
  * thresholds), else it becomes the members' mean, and {@code ensemble} in the metadata says which.
  * {@code config}, {@code provenance} and {@code thresholds_from} stay the first member's; {@code ensemble} lists
- * every member's source, seed, epoch and threshold. Everything else a member's file carried (its validation
+ * every member's source, seed, loss, epoch and threshold. Everything else a member's file carried (its validation
  * figures, training state, evaluation figures such as {@code drive_test}) describes that member, not the
  * ensemble, and is left out.
  */
@@ -100,7 +100,8 @@ public final class Ensembles {
       m.put("source", s.file().toString());
       m.put("networks", s.members());
       Map<String, String> sm = s.contents().metadata();
-      m.set("seed", seed(sm));
+      m.set("seed", config(sm, "seed"));
+      m.set("loss", config(sm, "loss"));
       m.put("epoch", sm.get("epoch"));
       m.put("threshold", sm.get("threshold"));
     }
@@ -165,9 +166,10 @@ public final class Ensembles {
     return List.copyOf(keys);
   }
 
-  private static JsonNode seed(Map<String, String> meta) {
+  /** A field of the training configuration a member's file records (missing when it records none). */
+  private static JsonNode config(Map<String, String> meta, String field) {
     try {
-      return JSON.readTree(Objects.requireNonNullElse(meta.get("config"), "{}")).path("seed");
+      return JSON.readTree(Objects.requireNonNullElse(meta.get("config"), "{}")).path(field);
     } catch (IOException e) {
       return JSON.missingNode();
     }

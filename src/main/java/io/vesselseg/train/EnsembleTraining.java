@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code train --members K}: K runs of one recipe that differ only in their seed (member i, counted from 1,
- * gets {@code seed + i - 1}; all share the split seed, so they hold out the same images), each a complete run
+ * gets {@code seed + i - 1}; all share the split seed, so they hold out the same images) and, when one loss
+ * per member is given, in their loss ({@link #memberLosses}), each a complete run
  * directory {@code member-i} under the run directory, trained one after the other. When all have finished,
  * the run directory gets {@code best.safetensors} and {@code last.safetensors}: the ensembles of the members'
  * best and last epochs ({@link Ensembles}); when the members held images out, the ensemble's thresholds are
@@ -42,13 +43,37 @@ public final class EnsembleTraining {
   }
 
   /**
-   * Trains the members and writes the ensembles; returns the summaries of the members trained by this call
+   * The loss of each of {@code members} networks from {@code --loss}: one loss for all of them, or a
+   * comma-separated list with one per member (e.g. {@code bce+dice,bce+dice,bce,bce}).
+   */
+  public static List<String> memberLosses(String option, int members) {
+    List<String> losses = List.of(option.split(",", -1)).stream().map(String::strip).toList();
+    for (String l : losses) {
+      if (!TrainConfig.LOSSES.contains(l)) {
+        throw new VesselsegException.Usage("--loss " + option + ": '" + l + "' is not a loss; expected one of "
+            + String.join(", ", TrainConfig.LOSSES) + (losses.size() > 1 ? ", one per ensemble member" : ""));
+      }
+    }
+    if (losses.size() == 1) {
+      return java.util.Collections.nCopies(Math.max(members, 1), losses.get(0));
+    }
+    if (losses.size() != members) {
+      throw new VesselsegException.Usage("--loss " + option + " names " + losses.size() + " losses for "
+          + (members == 1 ? "one network" : members + " members")
+          + ": give one loss for all, or one per member with --members " + losses.size());
+    }
+    return losses;
+  }
+
+  /**
+   * Trains the members, member i with {@code losses.get(i - 1)}, and writes the ensembles; returns the summaries of the members trained by this call
    * (the last one interrupted when a stop request ended it, and then no ensemble is written). {@code progress}
    * makes each member's console progress and {@code extra} its other listeners (e.g. its own MLflow run),
    * closed when the member ends where they are {@link AutoCloseable}.
    */
-  public static List<TrainSummary> execute(TrainConfig base, int members, List<Sample> all,
+  public static List<TrainSummary> execute(TrainConfig base, List<String> losses, List<Sample> all,
       Supplier<ConsoleProgress> progress, Supplier<List<TrainListener>> extra, BooleanSupplier stopRequested) {
+    int members = losses.size();
     if (members < 2 || members > Checkpoint.MAX_MEMBERS) {
       throw new VesselsegException.Usage("--members " + members + ": expected 2.."
           + Checkpoint.MAX_MEMBERS + " (1, the default, trains one network)");
@@ -68,8 +93,8 @@ public final class EnsembleTraining {
         continue;
       }
       boolean resume = base.resume() && Files.exists(dir.resolve(RunDirectory.LAST));
-      TrainConfig cfg = base.withRun(dir, base.seed() + i - 1, resume);
-      LOG.info("ensemble member {} of {}: seed {}, {}", i, members, cfg.seed(), dir);
+      TrainConfig cfg = base.withRun(dir, base.seed() + i - 1, resume).withLoss(losses.get(i - 1));
+      LOG.info("ensemble member {} of {}: seed {}, loss {}, {}", i, members, cfg.seed(), cfg.loss(), dir);
       List<TrainListener> listeners = extra.get();
       TrainSummary s;
       try {

@@ -165,6 +165,13 @@ public record TrainConfig(
         loss, input, ema, dropBlock, thresholdsFrom, runResume);
   }
 
+  /** This recipe with another loss: a member of an ensemble whose members differ in their loss. */
+  public TrainConfig withLoss(String memberLoss) {
+    return new TrainConfig(data, out, epochs, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
+        warmupSteps, device, precision, seed, splitSeed, validationImages, fold, architecture, threads, augment,
+        memberLoss, input, ema, dropBlock, thresholdsFrom, resume);
+  }
+
   /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
   public static TrainConfig fromMap(Map<String, Object> m, Path out, String device, boolean resume) {
     return new TrainConfig((String) m.get("data"), out, num(m, "epochs").intValue(),

@@ -279,18 +279,22 @@ class CliTest {
     Path out = dir.resolve("e");
     String[] args = {"train", "--data", "synthetic", "--out", out.toString(), "--members", "2", "--seed", "5",
         "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "2", "--patch-size", "32", "--depth", "2",
-        "--base-channels", "4", "--precision", "fp32"};
+        "--base-channels", "4", "--precision", "fp32", "--loss", "bce+dice,bce"};
     Outcome o = run(args);
     assertEquals(Main.OK, o.code(), o.err());
     ObjectMapper json = new ObjectMapper();
+    List<String> losses = List.of("bce+dice", "bce");
     for (int i = 1; i <= 2; i++) {
       JsonNode config = json.readTree(out.resolve("member-" + i + "/run.json").toFile()).get("config");
       assertEquals(4 + i, config.get("seed").asInt(), "member " + i + " seed");
       assertEquals(5, config.get("split_seed").asInt(), "one split for every member");
+      assertEquals(losses.get(i - 1), config.get("loss").asText(), "member " + i + " loss");
     }
     var meta = SafeTensors.read(out.resolve("best.safetensors")).metadata();
     assertTrue(meta.get("architecture").contains("\"members\":2"), meta.get("architecture"));
     JsonNode info = json.readTree(meta.get("ensemble"));
+    assertEquals(losses, List.of(info.get("members").get(0).get("loss").asText(),
+        info.get("members").get(1).get("loss").asText()));
     assertTrue(info.get("threshold").asText().startsWith("picked on the validation images"), info.toString());
     assertTrue(meta.containsKey("val_f1") && meta.containsKey("threshold_d8"), meta.keySet().toString());
     assertTrue(Files.isRegularFile(out.resolve("last.safetensors")));
@@ -320,6 +324,14 @@ class CliTest {
     Outcome zero = run("train", "--data", "synthetic", "--out", dir.resolve("z").toString(), "--members", "0");
     assertEquals(Main.USAGE, zero.code());
     assertTrue(zero.err().contains("--members 0: expected 2..32"), zero.err());
+    assertFalse(Files.exists(dir.resolve("z")));
+    Outcome three = run("train", "--data", "synthetic", "--out", dir.resolve("z").toString(), "--members", "3",
+        "--loss", "bce+dice,bce");
+    assertEquals(Main.USAGE, three.code());
+    assertTrue(three.err().contains("names 2 losses for 3 members"), three.err());
+    Outcome one = run("train", "--data", "synthetic", "--out", dir.resolve("z").toString(), "--loss", "bce,bce");
+    assertEquals(Main.USAGE, one.code());
+    assertTrue(one.err().contains("one per member with --members 2"), one.err());
     assertFalse(Files.exists(dir.resolve("z")));
   }
 
