@@ -47,6 +47,7 @@ public final class EnsembleTraining {
    * comma-separated list with one per member (e.g. {@code bce+dice,bce+dice,bce,bce}).
    */
   public static List<String> memberLosses(String option, int members) {
+    checkMembers(members, 1);
     List<String> losses = List.of(option.split(",", -1)).stream().map(String::strip).toList();
     for (String l : losses) {
       if (!TrainConfig.LOSSES.contains(l)) {
@@ -55,7 +56,7 @@ public final class EnsembleTraining {
       }
     }
     if (losses.size() == 1) {
-      return java.util.Collections.nCopies(Math.max(members, 1), losses.get(0));
+      return java.util.Collections.nCopies(members, losses.get(0));
     }
     if (losses.size() != members) {
       throw new VesselsegException.Usage("--loss " + option + " names " + losses.size() + " losses for "
@@ -66,18 +67,15 @@ public final class EnsembleTraining {
   }
 
   /**
-   * Trains the members, member i with {@code losses.get(i - 1)}, and writes the ensembles; returns the summaries of the members trained by this call
-   * (the last one interrupted when a stop request ended it, and then no ensemble is written). {@code progress}
+   * Trains the members, member i with {@code losses.get(i - 1)}, and writes the ensembles; returns the
+   * summaries of the members trained by this call (the last one interrupted when a stop request ended it, and then no ensemble is written). {@code progress}
    * makes each member's console progress and {@code extra} its other listeners (e.g. its own MLflow run),
    * closed when the member ends where they are {@link AutoCloseable}.
    */
   public static List<TrainSummary> execute(TrainConfig base, List<String> losses, List<Sample> all,
       Supplier<ConsoleProgress> progress, Supplier<List<TrainListener>> extra, BooleanSupplier stopRequested) {
     int members = losses.size();
-    if (members < 2 || members > Checkpoint.MAX_MEMBERS) {
-      throw new VesselsegException.Usage("--members " + members + ": expected 2.."
-          + Checkpoint.MAX_MEMBERS + " (1, the default, trains one network)");
-    }
+    checkMembers(members, 2);
     Path best = base.out().resolve(RunDirectory.BEST);
     if (!base.resume() && Files.exists(best)) {
       throw new VesselsegException.Usage("run directory " + base.out() + " already holds a model (" + best
@@ -126,6 +124,13 @@ public final class EnsembleTraining {
     }
     LOG.info("ensemble of {} members written to {}", members, best);
     return summaries;
+  }
+
+  private static void checkMembers(int members, int least) {
+    if (members < least || members > Checkpoint.MAX_MEMBERS) {
+      throw new VesselsegException.Usage("--members " + members + ": expected 2.." + Checkpoint.MAX_MEMBERS
+          + " (1, the default, trains one network)");
+    }
   }
 
   private static void close(List<TrainListener> listeners) {
