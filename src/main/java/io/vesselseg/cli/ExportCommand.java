@@ -6,6 +6,7 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Datasets;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Models;
+import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.SafeTensors;
@@ -44,7 +45,8 @@ final class ExportCommand implements Callable<Integer> {
       description = "metadata key for the figures (default: ${DEFAULT-VALUE})")
   String figuresKey;
 
-  @Option(names = "--meta", description = "extra metadata KEY=VALUE (repeatable), e.g. fov_diameter=540")
+  @Option(names = "--meta", description = "extra metadata KEY=VALUE (repeatable), e.g. fov_diameter=540 or "
+      + "calibration={\"type\":\"fov-median-logit\",\"offset\":-6} (see the README's model format)")
   Map<String, String> meta = new LinkedHashMap<>();
 
   @Option(names = "--calibrate-on", paramLabel = "DATASET",
@@ -64,6 +66,7 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Map<String, String> extra = new LinkedHashMap<>(meta);
+    Calibration.parse(extra.get(Calibration.KEY), "--meta " + Calibration.KEY); // refused before writing
     if (figures != null) {
       ObjectMapper json = new ObjectMapper();
       try {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vesselseg.VesselsegException;
+import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
@@ -32,7 +33,7 @@ public final class Ensembles {
 
   /** Metadata every member must share (absent counts as a value). */
   private static final List<String> SHARED = List.of("format", "normalization", "fov_diameter",
-      "validation_images");
+      "validation_images", Calibration.KEY);
   /** Metadata of the first member the ensemble keeps, besides {@link #SHARED} and the thresholds. */
   private static final List<String> KEPT = List.of("config", "provenance", "thresholds_from");
   /** The threshold metadata keys: plain, then one per test-time augmentation. */

@@ -50,20 +50,25 @@ public final class Predictor {
     this.maxFullPixels = maxFullPixels;
   }
 
-  /** Probabilities (h*w, row-major) for a sample's photograph. */
+  /** Probabilities (h*w, row-major) for a sample's photograph, calibrated over its FOV as the model says. */
   public float[] probabilities(Sample s) {
-    return probabilities(s.rgb(), s.width(), s.height());
+    float[] p = probabilities(s.rgb(), s.width(), s.height());
+    network.calibration().apply(p, s.fov());
+    return p;
   }
 
   /**
    * Probabilities for a photograph whose FOV is {@code fov}, resampled for the network so that the FOV's
    * diameter matches {@code modelFovDiameter} (the training set's) when they differ by more than
-   * {@link #RESCALE_TOLERANCE}; {@code modelFovDiameter <= 0} disables resampling.
+   * {@link #RESCALE_TOLERANCE}; {@code modelFovDiameter <= 0} disables resampling. The map is then calibrated
+   * over {@code fov} as the model says ({@link io.vesselseg.model.Calibration}).
    */
   public float[] probabilities(float[] rgb, int w, int h, byte[] fov, double modelFovDiameter) {
     int d = Resize.fovDiameter(fov, w, h);
     double scale = modelFovDiameter > 0 && d > 0 ? modelFovDiameter / d : 1;
-    return probabilities(rgb, w, h, Math.abs(scale - 1) > RESCALE_TOLERANCE ? scale : 1);
+    float[] p = probabilities(rgb, w, h, Math.abs(scale - 1) > RESCALE_TOLERANCE ? scale : 1);
+    network.calibration().apply(p, fov);
+    return p;
   }
 
   /**

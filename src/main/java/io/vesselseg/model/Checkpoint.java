@@ -27,7 +27,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Model and checkpoint files: safetensors holding every parameter and buffer of the U-Net under its PyTorch
  * name, with {@code __metadata__} keys {@code format}, {@code architecture}, {@code normalization},
- * {@code threshold} and whatever the caller adds (config, provenance, epoch, seed, metrics). A training
+ * {@code threshold}, optionally {@code calibration} ({@link Calibration}), and whatever the caller adds
+ * (config, provenance, epoch, seed, metrics). A training
  * checkpoint also holds the optimizer state as a U8 tensor {@code optimizer.libtorch_archive} (libtorch's
  * own serialisation of AdamW's moments) and, when training averages the weights, that average under
  * {@code average.}-prefixed names. Other tools can ignore those tensors. An ensemble of K networks records
@@ -125,6 +126,9 @@ public final class Checkpoint {
     meta.put("normalization", "{\"mean\":" + Arrays.toString(n.mean()) + ",\"std\":"
         + Arrays.toString(n.std()) + ",\"channels\":\"" + n.channels() + "\"}");
     meta.put("threshold", Float.toString(threshold));
+    if (net.calibration().active()) {
+      meta.put(Calibration.KEY, net.calibration().toJson());
+    }
     extra.forEach(meta::putIfAbsent);
     SafeTensors.write(file, tensors, meta);
   }
@@ -201,7 +205,9 @@ public final class Checkpoint {
           + "expected 1.." + MAX_MEMBERS + ": the file is damaged or from another tool");
     }
     int used = Math.min(members, maxMembers);
+    Calibration calibration = Calibration.parse(c.metadata().get(Calibration.KEY), "model file " + name);
     Network net = Network.createEnsemble(meta.architecture(), used, device, precision, meta.normalization());
+    net.setCalibration(calibration);
     try {
       for (int i = 0; i < used; i++) {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {

@@ -40,6 +40,7 @@ public final class Network implements AutoCloseable {
   private final Precision precision;
   private final boolean channelsLast;
   private Normalization normalization;
+  private Calibration calibration = Calibration.NONE;
   private final List<FoldedUNet> folded = new ArrayList<>();
 
   private Network(List<UNet> members, ComputeDevice device, Precision precision, Normalization normalization) {
@@ -97,6 +98,15 @@ public final class Network implements AutoCloseable {
 
   public Normalization normalization() {
     return normalization;
+  }
+
+  /** How a prediction's map is calibrated per photograph ({@link Calibration#NONE} unless its file says). */
+  public Calibration calibration() {
+    return calibration;
+  }
+
+  public void setCalibration(Calibration c) {
+    this.calibration = java.util.Objects.requireNonNull(c);
   }
 
   public void setNormalization(Normalization n) {

@@ -175,6 +175,47 @@ class CliTest {
   }
 
   @Test
+  void aCalibratedModelPutsEachImagesMedianFovPixelAtItsOffsetAndEnsemblesKeepIt(@TempDir Path dir)
+      throws Exception {
+    Path out = dir.resolve("cal.safetensors");
+    String cal = "{\"type\":\"fov-median-logit\",\"offset\":-4.0}";
+    Outcome o = run("export", "--model", smallModel(dir).toString(), "--out", out.toString(), "--meta",
+        "calibration=" + cal);
+    assertEquals(Main.OK, o.code(), o.err());
+    var samples = io.vesselseg.data.Datasets.load("synthetic", "test");
+    try (Network net = Checkpoint.load(out, ComputeDevice.CPU, Precision.FP32).network()) {
+      assertEquals(-4.0, net.calibration().offset());
+      for (var s : samples.subList(0, 2)) {
+        float[] p = new io.vesselseg.infer.Predictor(net, false).probabilities(s);
+        float[] inside = new float[p.length];
+        int n = 0;
+        for (int i = 0; i < p.length; i++) {
+          if (s.fov()[i] != 0) {
+            inside[n++] = p[i];
+          }
+        }
+        java.util.Arrays.sort(inside, 0, n);
+        assertEquals(1 / (1 + Math.exp(4)), inside[n / 2], 2e-3, s.id() + ": median FOV probability");
+      }
+    }
+    Path ens = dir.resolve("ens.safetensors");
+    Outcome e = run("ensemble", out.toString(), out.toString(), "--out", ens.toString());
+    assertEquals(Main.OK, e.code(), e.err());
+    assertEquals(cal, io.vesselseg.model.SafeTensors.read(ens).metadata().get("calibration"));
+    Outcome mixed = run("ensemble", out.toString(), smallModel(dir).toString(), "--out",
+        dir.resolve("mixed.safetensors").toString());
+    assertEquals(Main.USAGE, mixed.code(), mixed.err());
+    assertTrue(mixed.err().contains("calibration"), mixed.err());
+
+    Path bad = dir.resolve("bad.safetensors");
+    Outcome nonsense = run("export", "--model", smallModel(dir).toString(), "--out", bad.toString(), "--meta",
+        "calibration={\"type\":\"fov-median-logit\"}");
+    assertTrue(nonsense.code() != Main.OK, nonsense.err());
+    assertTrue(nonsense.err().contains("expected {\"type\":\"fov-median-logit\",\"offset\""), nonsense.err());
+    assertFalse(Files.exists(bad), "nothing written for a calibration that is not understood");
+  }
+
+  @Test
   void exportGivesARefitTheCrossValidatedThresholds(@TempDir Path dir) throws Exception {
     Path refit = dir.resolve("refit.safetensors");
     try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
