@@ -112,7 +112,8 @@ final class ExportCommand implements Callable<Integer> {
 
   /**
    * The metadata that gives a model trained on every image the thresholds of --thresholds-from: the plain
-   * threshold, the --tta/--tta8 ones (null, i.e. removed, where the reference has none) and their source.
+   * threshold, the --tta/--tta8 ones (null, i.e. removed, where the reference has none), their source and the
+   * reference's calibration (removed where it has none).
    */
   private Map<String, String> borrowedThresholds(Path modelFile) {
     Map<String, String> meta = SafeTensors.read(modelFile).metadata();
@@ -133,6 +134,7 @@ final class ExportCommand implements Callable<Integer> {
         out.put(Checkpoint.thresholdKey(tta), null);
       }
     }
+    out.put(Calibration.KEY, null); // thresholds come with the calibration they were picked under, or none
     out.putAll(b.metadata());
     return out;
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
+import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
@@ -88,6 +89,9 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       }
     }
     out.put("thresholds_from", json(source));
+    if (meta.containsKey(Calibration.KEY)) { // thresholds hold only under the calibration they were picked with
+      out.put(Calibration.KEY, Calibration.parse(meta.get(Calibration.KEY), file.toString()).toJson());
+    }
     return new BorrowedThresholds(threshold, out, differences(recipe(meta.get("config")), recipe));
   }
 
@@ -136,6 +140,10 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       }
     }
     out.put("thresholds_from", json(source));
+    if (doc.get(Calibration.KEY) != null) { // thresholds hold only under the calibration they were picked with
+      out.put(Calibration.KEY, Calibration.parse(json(doc.get(Calibration.KEY)), "--thresholds-from " + file)
+          .toJson());
+    }
     return new BorrowedThresholds(threshold, out, differences(recipe(json(foldRecipe)), run));
   }
 

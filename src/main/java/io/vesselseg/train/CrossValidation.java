@@ -6,6 +6,7 @@ import io.vesselseg.eval.Confusion;
 import io.vesselseg.eval.ScoreCollector;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
+import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
@@ -90,7 +91,8 @@ public final class CrossValidation {
    * the one threshold that maximises the pooled F1 with the F1 it reaches.
    */
   public record Result(Tta tta, Weights weights, int trainingImages, Map<String, Object> recipe,
-      List<Fold> folds, Confusion pooled, double pooledAuc, Map<Tta, ScoreCollector.BestThreshold> pooledBest) {
+      List<Fold> folds, Confusion pooled, double pooledAuc, Map<Tta, ScoreCollector.BestThreshold> pooledBest,
+      Calibration calibration) {
 
     public float bestThreshold() {
       return pooledBest.get(tta).threshold();
@@ -168,6 +170,9 @@ public final class CrossValidation {
           Map.of("threshold", best.threshold(), "f1", best.f1())));
       m.put("pooled_best", thresholds);
       m.put("recipe", recipe);
+      if (calibration.active()) { // the thresholds above hold under it only
+        m.put(Calibration.KEY, Map.of("type", Calibration.TYPE, "offset", calibration.offset()));
+      }
       return m;
     }
   }
@@ -199,6 +204,7 @@ public final class CrossValidation {
     List<Integer> foldNumbers = new ArrayList<>();
     Map<String, String> heldBy = new HashMap<>();
     Map<String, Object> firstRecipe = null;
+    Calibration calibration = null;
     for (String arg : models) {
       Path p = Models.resolve(arg, weights.file);
       SafeTensors.Contents c = SafeTensors.read(p);
@@ -236,6 +242,13 @@ public final class CrossValidation {
               + String.join("; ", diff) + "): cross-validate the folds of one recipe");
         }
       }
+      Calibration cal = Calibration.parse(c.metadata().get(Calibration.KEY), p.toString());
+      if (calibration != null && !calibration.equals(cal)) {
+        throw new VesselsegException.Usage(p + " calibrates its maps otherwise than " + paths.get(0) + " ("
+            + (cal.active() ? cal.toJson() : "none") + " against " + (calibration.active() ? calibration.toJson()
+            : "none") + "): give every fold the same calibration (export --meta calibration=...)");
+      }
+      calibration = cal;
       files.add(c);
       paths.add(p);
       foldNumbers.add(((Number) recipe.get("fold")).intValue());
@@ -246,7 +259,7 @@ public final class CrossValidation {
     }
     Scored scored = score(files, paths, foldNumbers, byId, modes, ComputeDevice.resolve(device), progress);
     return new Result(tta, weights, training.size(), firstRecipe, scored.folds(), scored.pooled(),
-        scored.pooledAuc(), scored.pooledBest());
+        scored.pooledAuc(), scored.pooledBest(), calibration);
   }
 
   /** The folds' scores in the first mode, and the pooled best threshold of every mode. */

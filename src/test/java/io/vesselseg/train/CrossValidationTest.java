@@ -98,6 +98,29 @@ class CrossValidationTest {
   }
 
   @Test
+  void thresholdsPickedUnderACalibrationCarryItToTheRefitAndFoldsMustAgreeOnIt() throws Exception {
+    String cal = new io.vesselseg.model.Calibration(-5).toJson();
+    List<String> folds = new java.util.ArrayList<>();
+    for (int f = 1; f <= 3; f++) {
+      Path out = dir.resolve("cal-f" + f + ".safetensors");
+      io.vesselseg.infer.Models.export(run("f" + f), out, java.util.Map.of("calibration", cal));
+      folds.add(out.toString());
+    }
+    var r = CrossValidation.run(folds, IMAGES, Tta.NONE, "cpu", id -> { });
+    assertEquals(-5.0, r.calibration().offset());
+    Path json = dir.resolve("cv-cal.json");
+    new ObjectMapper().writeValue(json.toFile(), r.toJson());
+    train(fold("refit-cal", 1, 3e-3, 0, json.toString()));
+    var meta = SafeTensors.read(dir.resolve("refit-cal").resolve("best.safetensors")).metadata();
+    assertEquals(cal, meta.get("calibration"), "the refit predicts under the calibration its thresholds need");
+    assertEquals(r.bestThreshold(), Float.parseFloat(meta.get("threshold")), 0f);
+
+    var mixed = assertThrows(VesselsegException.Usage.class, () -> CrossValidation.run(
+        List.of(folds.get(0), run("f2")), IMAGES, Tta.NONE, "cpu", id -> { }));
+    assertTrue(mixed.getMessage().contains("calibrates its maps otherwise"), mixed.getMessage());
+  }
+
+  @Test
   void aCrossvalFileWithoutAPlainThresholdOrOfAnotherKindIsRefused() throws Exception {
     var flips = CrossValidation.run(List.of(run("f1"), run("f2")), IMAGES, Tta.FLIPS, "cpu", id -> { });
     Path json = dir.resolve("cv-flips.json");
