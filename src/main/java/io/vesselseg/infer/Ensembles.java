@@ -25,9 +25,9 @@ import java.util.Objects;
  * {@code threshold_d8}) is kept when every member has the same one (members that borrowed one crossval's
  * thresholds), else it becomes the members' mean, and {@code ensemble} in the metadata says which.
  * {@code config}, {@code provenance} and {@code thresholds_from} stay the first member's; {@code ensemble} lists
- * every member's source, seed, loss, epoch and threshold. Everything else a member's file carried (its validation
- * figures, training state, evaluation figures such as {@code drive_test}) describes that member, not the
- * ensemble, and is left out.
+ * every member's source, seed, loss, epoch and threshold. Everything else a member's file carried (its
+ * validation figures, training state, evaluation figures such as {@code drive_test}) describes that member,
+ * not the ensemble, and is left out.
  */
 public final class Ensembles {
 

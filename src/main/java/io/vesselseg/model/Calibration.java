@@ -52,8 +52,8 @@ public record Calibration(double offset) {
     }
     if (n == null || !TYPE.equals(n.path("type").asText()) || !n.path("offset").isNumber()
         || !Double.isFinite(n.get("offset").asDouble())) {
-      throw new VesselsegException.Model(where + ": calibration '" + json + "' is not understood: expected {\"type\":\""
-          + TYPE + "\",\"offset\":<finite logit, e.g. -6>}");
+      throw new VesselsegException.Model(where + ": calibration '" + json + "' is not understood: expected "
+          + "{\"type\":\"" + TYPE + "\",\"offset\":<finite logit, e.g. -6>}");
     }
     return new Calibration(n.get("offset").asDouble());
   }

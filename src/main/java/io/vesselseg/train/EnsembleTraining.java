@@ -68,7 +68,8 @@ public final class EnsembleTraining {
 
   /**
    * Trains the members, member i with {@code losses.get(i - 1)}, and writes the ensembles; returns the
-   * summaries of the members trained by this call (the last one interrupted when a stop request ended it, and then no ensemble is written). {@code progress}
+   * summaries of the members trained by this call (the last one interrupted when a stop request ended it, and
+   * then no ensemble is written). {@code progress}
    * makes each member's console progress and {@code extra} its other listeners (e.g. its own MLflow run),
    * closed when the member ends where they are {@link AutoCloseable}.
    */
