@@ -101,8 +101,9 @@ public final class Ensembles {
       m.put("source", s.file().toString());
       m.put("networks", s.members());
       Map<String, String> sm = s.contents().metadata();
-      m.set("seed", config(sm, "seed"));
-      m.set("loss", config(sm, "loss"));
+      JsonNode config = config(sm);
+      m.set("seed", config.path("seed"));
+      m.set("loss", config.path("loss"));
       m.put("epoch", sm.get("epoch"));
       m.put("threshold", sm.get("threshold"));
     }
@@ -167,10 +168,10 @@ public final class Ensembles {
     return List.copyOf(keys);
   }
 
-  /** A field of the training configuration a member's file records (missing when it records none). */
-  private static JsonNode config(Map<String, String> meta, String field) {
+  /** The training configuration a member's file records (missing when it records none). */
+  private static JsonNode config(Map<String, String> meta) {
     try {
-      return JSON.readTree(Objects.requireNonNullElse(meta.get("config"), "{}")).path(field);
+      return JSON.readTree(Objects.requireNonNullElse(meta.get("config"), "{}"));
     } catch (IOException e) {
       return JSON.missingNode();
     }
