@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
     description = "Train, evaluate and predict on synthetic fundus images (no download, about a minute).")
 final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--out", defaultValue = "vesselseg-demo", description = "output folder (default: ${DEFAULT-VALUE})")
+  @Option(names = {"--out", "--output"}, defaultValue = "vesselseg-demo",
+      description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
 
   @Option(names = "--max-minutes", defaultValue = "1.0", description = "training time budget")

@@ -19,7 +19,7 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, description = "an image file or a folder of images")
   Path input;
 
-  @Option(names = "--output", required = true, description = "folder for the PNG outputs")
+  @Option(names = {"--output", "--out"}, required = true, description = "folder for the PNG outputs")
   Path output;
 
   @Option(names = "--rescale", defaultValue = "auto",

@@ -21,7 +21,8 @@ final class SegmentCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "photographs or folders of them")
   List<Path> images;
 
-  @Option(names = "--output", defaultValue = ".", description = "folder for the PNGs (default: current)")
+  @Option(names = {"--output", "--out"}, defaultValue = ".",
+      description = "folder for the PNGs (default: current)")
   Path output;
 
   @Option(names = "--rescale", defaultValue = "auto",

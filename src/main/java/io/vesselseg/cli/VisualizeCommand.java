@@ -20,7 +20,7 @@ final class VisualizeCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "test", description = "test or training")
   String split;
 
-  @Option(names = "--output", required = true, description = "folder for the PNGs and index.html")
+  @Option(names = {"--output", "--out"}, required = true, description = "folder for the PNGs and index.html")
   Path output;
 
   @picocli.CommandLine.Mixin

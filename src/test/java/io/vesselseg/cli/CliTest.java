@@ -118,6 +118,26 @@ class CliTest {
   }
 
   @Test
+  void segmentUsesTheShippedModelAndTakesOutAsOutput(@TempDir Path dir) throws Exception {
+    var s = SyntheticFundus.generate(44, 120, 100);
+    Path photo = dir.resolve("photo.png");
+    ImageFiles.writePng(photo, Overlay.photo(s.rgb(), s.width(), s.height()));
+    Path out = dir.resolve("seg");
+    Outcome o = run("segment", photo.toString(), "--out", out.toString(), "--members", "1");
+    assertEquals(Main.OK, o.code(), o.err());
+    assertTrue(o.out().contains("model: built-in model (jar:"), o.out());
+    for (String suffix : List.of("_prob.png", "_mask.png", "_overlay.png")) {
+      RgbImage img = ImageFiles.readRgb(out.resolve("photo" + suffix));
+      assertEquals(List.of(120, 100), List.of(img.width(), img.height()), suffix);
+    }
+    Path broken = Files.writeString(dir.resolve("broken.png"), "not a picture");
+    Outcome bad = run("segment", broken.toString(), "--output", dir.resolve("seg2").toString());
+    assertTrue(bad.code() != Main.OK, bad.out());
+    assertTrue(bad.err().contains("broken.png"), bad.err());
+    assertFalse(Files.exists(dir.resolve("seg2").resolve("broken_prob.png")), "nothing half-written");
+  }
+
+  @Test
   void evaluateWritesTheRequiredJsonKeys(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("e.json");
     Outcome o = run("evaluate", "--model", smallModel(dir).toString(), "--data", "synthetic", "--json",
