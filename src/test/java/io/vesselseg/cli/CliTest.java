@@ -132,7 +132,7 @@ class CliTest {
     }
     Path broken = Files.writeString(dir.resolve("broken.png"), "not a picture");
     Outcome bad = run("segment", broken.toString(), "--output", dir.resolve("seg2").toString());
-    assertTrue(bad.code() != Main.OK, bad.out());
+    assertEquals(Main.DATA, bad.code(), bad.out());
     assertTrue(bad.err().contains("broken.png"), bad.err());
     assertFalse(Files.exists(dir.resolve("seg2").resolve("broken_prob.png")), "nothing half-written");
   }
