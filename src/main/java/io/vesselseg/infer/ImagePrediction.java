@@ -101,6 +101,7 @@ public final class ImagePrediction {
   public static Batch predictAll(List<Path> files, Path outDir, Predictor predictor, float threshold,
       boolean overlay, double modelFovDiameter, boolean skipExisting, BooleanSupplier stop,
       Consumer<Written> each) {
+    boolean created = !Files.exists(outDir);
     try {
       Files.createDirectories(outDir);
     } catch (IOException e) {
@@ -108,17 +109,28 @@ public final class ImagePrediction {
     }
     List<Written> out = new ArrayList<>();
     List<Path> skipped = new ArrayList<>();
-    for (Path f : files) {
-      if (stop.getAsBoolean()) {
-        return new Batch(out, skipped, true);
+    try {
+      for (Path f : files) {
+        if (stop.getAsBoolean()) {
+          return new Batch(out, skipped, true);
+        }
+        if (skipExisting && outputs(f, outDir, overlay).stream().allMatch(Files::isRegularFile)) {
+          skipped.add(f);
+          continue;
+        }
+        Written w = predict(f, outDir, predictor, threshold, overlay, modelFovDiameter);
+        each.accept(w);
+        out.add(w);
       }
-      if (skipExisting && outputs(f, outDir, overlay).stream().allMatch(Files::isRegularFile)) {
-        skipped.add(f);
-        continue;
+    } catch (RuntimeException e) {
+      if (created && out.isEmpty()) { // the folder this call made holds nothing: leave no trace
+        try {
+          Files.deleteIfExists(outDir);
+        } catch (IOException ignored) {
+          // not empty after all (another writer): keep it
+        }
       }
-      Written w = predict(f, outDir, predictor, threshold, overlay, modelFovDiameter);
-      each.accept(w);
-      out.add(w);
+      throw e;
     }
     return new Batch(out, skipped, false);
   }

@@ -134,7 +134,7 @@ class CliTest {
     Outcome bad = run("segment", broken.toString(), "--output", dir.resolve("seg2").toString());
     assertEquals(Main.DATA, bad.code(), bad.out());
     assertTrue(bad.err().contains("broken.png"), bad.err());
-    assertFalse(Files.exists(dir.resolve("seg2").resolve("broken_prob.png")), "nothing half-written");
+    assertFalse(Files.exists(dir.resolve("seg2")), "nothing left behind, not even the new output folder");
   }
 
   @Test
