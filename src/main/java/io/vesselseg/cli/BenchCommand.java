@@ -25,7 +25,7 @@ final class BenchCommand implements Runnable {
   /** {@code vesselseg bench soak}: resident memory over thousands of training steps and predictions. */
   @Command(name = "soak", mixinStandardHelpOptions = true,
       description = "Train and predict for --steps steps; report resident memory after warm-up and at the "
-          + "end (growth must stay under 5%).")
+          + "end (growth must stay under 5%%).")
   static final class Soak implements Callable<Integer> {
 
     @Option(names = "--steps", defaultValue = "2000", description = "training steps (batch 8 of 64²)")

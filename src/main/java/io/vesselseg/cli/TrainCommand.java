@@ -105,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--augment", defaultValue = TrainConfig.DEFAULT_AUGMENT,
       description = "patch augmentation: basic (flips, quarter turns, colour jitter), strong (+ any angle, "
-          + "±10% scale) or none")
+          + "±10%% scale) or none")
   String augment;
 
   @Option(names = "--loss", defaultValue = TrainConfig.DEFAULT_LOSS,

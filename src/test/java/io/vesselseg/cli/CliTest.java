@@ -59,6 +59,31 @@ class CliTest {
   }
 
   @Test
+  void everyCommandsHelpPrintsCleanly() {
+    List<List<String>> commands = new java.util.ArrayList<>();
+    collect(new picocli.CommandLine(new Main()), List.of(), commands);
+    assertTrue(commands.size() >= 12, "commands: " + commands);
+    for (List<String> command : commands) {
+      List<String> args = new java.util.ArrayList<>(command);
+      args.add("--help");
+      Outcome o = run(args.toArray(String[]::new));
+      String name = String.join(" ", command);
+      assertEquals(0, o.code(), name + ": " + o.err());
+      assertTrue(o.out().contains("Usage: vesselseg " + name), name + ": " + o.out());
+      assertEquals("", o.err(), name + " --help wrote to stderr (a description picocli cannot format?)");
+    }
+  }
+
+  private static void collect(picocli.CommandLine cl, List<String> prefix, List<List<String>> into) {
+    cl.getSubcommands().forEach((name, sub) -> {
+      List<String> command = new java.util.ArrayList<>(prefix);
+      command.add(name);
+      into.add(command);
+      collect(sub, command, into);
+    });
+  }
+
+  @Test
   void missingDatasetIsADataErrorInOneLine(@TempDir Path dir) {
     Outcome o = run("train", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("r").toString());
     assertEquals(Main.DATA, o.code(), o.err());
