@@ -37,6 +37,37 @@ public final class Resize {
     return dst;
   }
 
+  /**
+   * The sample resampled by {@code factor}: the photograph bilinearly, each mask bilinearly and then cut at
+   * one half, so that a vessel keeps its shape (a factor of 1 returns the sample itself).
+   */
+  public static Sample scaled(Sample s, double factor) {
+    if (Math.abs(factor - 1) < 1e-9) {
+      return s;
+    }
+    int nw = Math.max(8, (int) Math.round(s.width() * factor));
+    int nh = Math.max(8, (int) Math.round(s.height() * factor));
+    return new Sample(s.id(), nw, nh, bilinear(s.rgb(), 3, s.width(), s.height(), nw, nh),
+        mask(s.vessel(), s.width(), s.height(), nw, nh), mask(s.vessel2(), s.width(), s.height(), nw, nh),
+        mask(s.fov(), s.width(), s.height(), nw, nh), s.fovEstimated());
+  }
+
+  private static byte[] mask(byte[] m, int w, int h, int nw, int nh) {
+    if (m == null) {
+      return null;
+    }
+    float[] f = new float[m.length];
+    for (int i = 0; i < m.length; i++) {
+      f[i] = m[i] != 0 ? 1 : 0;
+    }
+    float[] r = bilinear(f, 1, w, h, nw, nh);
+    byte[] out = new byte[r.length];
+    for (int i = 0; i < r.length; i++) {
+      out[i] = (byte) (r[i] >= 0.5f ? 1 : 0);
+    }
+    return out;
+  }
+
   /** Width in pixels of the FOV's bounding box (0 for an empty FOV): the fundus disc's diameter. */
   public static int fovDiameter(byte[] fov, int w, int h) {
     int min = w;

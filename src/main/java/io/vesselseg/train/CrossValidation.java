@@ -277,6 +277,7 @@ public final class CrossValidation {
       SafeTensors.Contents c = files.get(i);
       List<String> ids = Checkpoint.validationImages(c.metadata());
       Checkpoint.Loaded loaded = Checkpoint.load(c, paths.get(i).toString(), device, Precision.FP32);
+      double diameter = Models.fovDiameter(loaded, "auto");
       try (Network net = loaded.network()) {
         net.fuseForInference();
         ScoreCollector scores = new ScoreCollector();
@@ -285,7 +286,7 @@ public final class CrossValidation {
           Predictor predictor = new Predictor(net, mode);
           for (String id : ids) {
             Sample s = byId.get(id);
-            float[] p = predictor.probabilities(s);
+            float[] p = predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), diameter);
             all.get(mode).add(p, s.vessel(), s.fov());
             if (mode == modes.get(0)) {
               scores.add(p, s.vessel(), s.fov());

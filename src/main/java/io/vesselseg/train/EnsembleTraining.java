@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Ensembles;
+import io.vesselseg.infer.Models;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
@@ -115,9 +116,10 @@ public final class EnsembleTraining {
       List<Sample> val = all.stream().filter(s -> ids.contains(s.id())).toList();
       for (Path file : List.of(last, best)) {
         Map<String, String> picked;
-        try (Network net = Checkpoint.load(file, ComputeDevice.resolve(base.device()), Precision.FP32).network()) {
+        Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.resolve(base.device()), Precision.FP32);
+        try (Network net = loaded.network()) {
           net.fuseForInference();
-          picked = TtaThresholds.pick(net, val, true);
+          picked = TtaThresholds.pick(net, val, true, Models.fovDiameter(loaded, "auto"));
         }
         Ensembles.setThresholds(file, picked, "picked on the validation images " + ids);
         LOG.info("{}: thresholds and F1 on the validation images {}: {}", file, ids, picked);

@@ -14,11 +14,22 @@ public final class FovValidator implements Validator {
 
   private final Predictor predictor;
   private final List<Sample> images;
+  private final double modelFovDiameter;
   private volatile List<float[]> lastProbabilities = List.of();
 
   public FovValidator(Predictor predictor, List<Sample> images) {
+    this(predictor, images, 0);
+  }
+
+  /**
+   * Validates as inference predicts: each photograph resampled so that its FOV diameter matches
+   * {@code modelFovDiameter} (the training photographs', see {@link Predictor}; 0: as they are), the map
+   * scored at the photograph's own size.
+   */
+  public FovValidator(Predictor predictor, List<Sample> images, double modelFovDiameter) {
     this.predictor = predictor;
     this.images = images;
+    this.modelFovDiameter = modelFovDiameter;
   }
 
   /** The validation images, in the order of {@link #lastProbabilities()}. */
@@ -38,7 +49,7 @@ public final class FovValidator implements Validator {
     double bce = 0;
     long n = 0;
     for (Sample s : images) {
-      float[] p = predictor.probabilities(s);
+      float[] p = predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), modelFovDiameter);
       probabilities.add(p);
       scores.add(p, s.vessel(), s.fov());
       byte[] fov = s.fov();

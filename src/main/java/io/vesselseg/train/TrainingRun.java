@@ -148,9 +148,11 @@ public final class TrainingRun {
     int threads = Engine.threads(cfg.threads());
     List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.fold(), cfg.splitSeed());
     List<Sample> val = parts.get(1);
-    // patches are cut from training photographs already turned into the network's input; validation
-    // photographs stay as they are, since the Predictor prepares them the way it prepares any photograph
-    List<Sample> train = parts.get(0).stream().map(cfg.inputChannels()::apply).toList();
+    // patches are cut from training photographs brought to one scale (their median FOV diameter, which the
+    // model records) and turned into the network's input; validation photographs stay as they are, since the
+    // Predictor resamples them to that diameter (and the map back) as it does any photograph
+    int diameter = medianFovDiameter(parts.get(0));
+    List<Sample> train = atOneScale(parts.get(0), diameter).stream().map(cfg.inputChannels()::apply).toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
         threads, cfg.precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
         train.size(), val.size(), cfg.validationImages() == 0 ? ""
@@ -187,7 +189,7 @@ public final class TrainingRun {
     fileMeta.put("config", json(cfg.toMap()));
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
-    fileMeta.put("fov_diameter", Integer.toString(medianFovDiameter(train)));
+    fileMeta.put("fov_diameter", Integer.toString(diameter));
     if (borrowed != null) {
       fileMeta.putAll(borrowed.metadata());
     }
@@ -201,9 +203,9 @@ public final class TrainingRun {
           LOG.warn("{} holds no weight average: it restarts from the resumed weights", run.last());
         }
       }
-      FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val);
+      FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val, diameter);
       Validator validation = borrowed != null ? unvalidated(borrowed.threshold())
-          : cfg.ema() > 0 ? alsoRaw(validator, net, val) : validator;
+          : cfg.ema() > 0 ? alsoRaw(validator, net, val, diameter) : validator;
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
       listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, val));
@@ -241,8 +243,8 @@ public final class TrainingRun {
    * Validates the weight average ({@code averaged}, the result) and logs the trained weights' figures on the
    * same images beside it, so the average's effect is measured in every run that keeps one.
    */
-  private static Validator alsoRaw(Validator averaged, Network trained, List<Sample> val) {
-    FovValidator raw = new FovValidator(new Predictor(trained, false), val);
+  private static Validator alsoRaw(Validator averaged, Network trained, List<Sample> val, double diameter) {
+    FovValidator raw = new FovValidator(new Predictor(trained, false), val, diameter);
     return () -> {
       Validator.Result r = raw.validate();
       Validator.Result a = averaged.validate();
@@ -251,6 +253,29 @@ public final class TrainingRun {
           String.format("%.4f", r.auc()));
       return a;
     };
+  }
+
+  /**
+   * The training photographs at one scale: each whose FOV diameter differs from {@code diameter} by more than
+   * {@link Predictor#RESCALE_TOLERANCE} is resampled to it (masks cut at one half), as prediction resamples
+   * any photograph, so the network learns vessels at the size it will be shown them. Photographs of one
+   * camera, such as DRIVE's (FOV 536–541 px), are all kept as they are.
+   */
+  static List<Sample> atOneScale(List<Sample> images, int diameter) {
+    List<Sample> out = new ArrayList<>();
+    int resampled = 0;
+    for (Sample s : images) {
+      int d = Resize.fovDiameter(s.fov(), s.width(), s.height());
+      double scale = d > 0 ? (double) diameter / d : 1;
+      boolean resample = Math.abs(scale - 1) > Predictor.RESCALE_TOLERANCE;
+      out.add(resample ? Resize.scaled(s, scale) : s);
+      resampled += resample ? 1 : 0;
+    }
+    if (resampled > 0) {
+      LOG.info("{} of {} training photographs resampled to their median FOV diameter, {} px, as prediction "
+          + "resamples every photograph", resampled, images.size(), diameter);
+    }
+    return out;
   }
 
   /** Median FOV diameter (pixels) of the training photographs: the scale the model learns at. */

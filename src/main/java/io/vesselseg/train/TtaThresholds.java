@@ -26,22 +26,24 @@ public final class TtaThresholds {
 
   /**
    * Metadata entries {@code threshold_<tta>} for every augmenting {@link Tta}, picked on {@code validation},
-   * and {@code val_f1_<tta>}, the validation F1 at that threshold.
+   * and {@code val_f1_<tta>}, the validation F1 at that threshold; each photograph is resampled to the model's
+   * FOV diameter {@code modelFovDiameter} as inference does (0: as it is).
    */
-  public static Map<String, String> pick(Network net, List<Sample> validation) {
-    return pick(net, validation, false);
+  public static Map<String, String> pick(Network net, List<Sample> validation, double modelFovDiameter) {
+    return pick(net, validation, false, modelFovDiameter);
   }
 
   /**
-   * {@link #pick(Network, List)}, and with {@code plain} also the threshold for predictions without augmentation
+   * {@link #pick(Network, List, double)}, and with {@code plain} also the threshold for predictions without augmentation
    * ({@code threshold}, {@code val_f1}, {@code val_auc}): for a model whose training did not pick it, such as
    * an ensemble of runs that each picked their own.
    */
-  public static Map<String, String> pick(Network net, List<Sample> validation, boolean plain) {
+  public static Map<String, String> pick(Network net, List<Sample> validation, boolean plain,
+      double modelFovDiameter) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Tta tta : Tta.values()) {
       if (tta != Tta.NONE || plain) {
-        Validator.Result r = new FovValidator(new Predictor(net, tta), validation).validate();
+        Validator.Result r = new FovValidator(new Predictor(net, tta), validation, modelFovDiameter).validate();
         String suffix = tta == Tta.NONE ? "" : "_" + tta.label();
         out.put(tta == Tta.NONE ? "threshold" : Checkpoint.thresholdKey(tta), Float.toString((float) r.threshold()));
         out.put("val_f1" + suffix, Double.toString(r.f1()));
@@ -59,7 +61,7 @@ public final class TtaThresholds {
     Map<String, String> picked;
     try (Network net = Checkpoint.load(c, model.toString(), device, Precision.FP32).network()) {
       net.fuseForInference();
-      picked = pick(net, validation);
+      picked = pick(net, validation, Double.parseDouble(c.metadata().getOrDefault("fov_diameter", "0")));
     }
     Map<String, String> meta = new LinkedHashMap<>(c.metadata());
     meta.putAll(picked);

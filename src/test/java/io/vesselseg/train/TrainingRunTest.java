@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vesselseg.VesselsegException;
+import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.data.SyntheticFundus;
 import io.vesselseg.model.Architecture;
@@ -102,6 +103,38 @@ class TrainingRunTest {
     var ex = assertThrows(VesselsegException.Usage.class,
         () -> TrainingRun.execute(config(out, 4, false), IMAGES, quiet(), List.of()));
     assertTrue(ex.getMessage().contains("--resume"), ex.getMessage());
+  }
+
+  @Test
+  void photographsOfAnotherSizeAreTrainedAndValidatedAtTheScalePredictionUses(@TempDir Path dir) {
+    // the first held-out photograph and three of the seven training ones shown at 1.5× their size
+    List<List<Sample>> parts = TrainingRun.split(IMAGES, 3, 1, 5);
+    List<String> larger = new ArrayList<>(List.of(parts.get(1).get(0).id()));
+    parts.get(0).subList(0, 3).forEach(s -> larger.add(s.id()));
+    List<Sample> mixed = IMAGES.stream().map(s -> larger.contains(s.id()) ? Resize.scaled(s, 1.5) : s).toList();
+    int median = TrainingRun.medianFovDiameter(TrainingRun.split(mixed, 3, 1, 5).get(0));
+    assertEquals(TrainingRun.medianFovDiameter(parts.get(0)), median, "four of seven are at their own size");
+    for (Sample s : TrainingRun.atOneScale(mixed, median)) {
+      int d = Resize.fovDiameter(s.fov(), s.width(), s.height());
+      assertTrue(Math.abs(d - median) <= 0.1 * median, s.id() + ": FOV " + d + " px against " + median);
+      if (!larger.contains(s.id())) {
+        assertTrue(mixed.contains(s), s.id() + " is kept as it is");
+      }
+    }
+    Path out = dir.resolve("mixed");
+    TrainSummary summary = TrainingRun.execute(config(out, 1, false), mixed, quiet(), List.of());
+    var loaded = io.vesselseg.model.Checkpoint.load(out.resolve("best.safetensors"),
+        io.vesselseg.model.ComputeDevice.CPU, Precision.FP32);
+    assertEquals(Integer.toString(median), loaded.meta().metadata().get("fov_diameter"));
+    var scores = new io.vesselseg.eval.ScoreCollector();
+    try (var net = loaded.network()) {
+      var predictor = new io.vesselseg.infer.Predictor(net, false);
+      for (Sample s : TrainingRun.split(mixed, 3, 1, 5).get(1)) {
+        scores.add(predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), median), s.vessel(), s.fov());
+      }
+    }
+    assertEquals(scores.bestF1Threshold().f1(), summary.bestValF1(), 1e-6,
+        "validation scored the held-out photographs as evaluate and predict will (resampled to the model's size)");
   }
 
   @Test
