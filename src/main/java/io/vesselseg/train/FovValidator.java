@@ -17,10 +17,6 @@ public final class FovValidator implements Validator {
   private final double modelFovDiameter;
   private volatile List<float[]> lastProbabilities = List.of();
 
-  public FovValidator(Predictor predictor, List<Sample> images) {
-    this(predictor, images, 0);
-  }
-
   /**
    * Validates as inference predicts: each photograph resampled so that its FOV diameter matches
    * {@code modelFovDiameter} (the training photographs', see {@link Predictor}; 0: as they are), the map

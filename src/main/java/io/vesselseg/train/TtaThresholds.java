@@ -34,9 +34,9 @@ public final class TtaThresholds {
   }
 
   /**
-   * {@link #pick(Network, List, double)}, and with {@code plain} also the threshold for predictions without augmentation
-   * ({@code threshold}, {@code val_f1}, {@code val_auc}): for a model whose training did not pick it, such as
-   * an ensemble of runs that each picked their own.
+   * {@link #pick(Network, List, double)}, and with {@code plain} also the threshold for predictions without
+   * augmentation ({@code threshold}, {@code val_f1}, {@code val_auc}): for a model whose training did not pick
+   * it, such as an ensemble of runs that each picked their own.
    */
   public static Map<String, String> pick(Network net, List<Sample> validation, boolean plain,
       double modelFovDiameter) {
