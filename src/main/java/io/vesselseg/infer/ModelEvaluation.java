@@ -34,7 +34,7 @@ public final class ModelEvaluation {
     List<ScoredImage> scored = new ArrayList<>();
     List<float[]> probs = new ArrayList<>();
     for (Sample s : samples) {
-      float[] p = predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), modelFovDiameter);
+      float[] p = predictor.probabilities(s, modelFovDiameter);
       probs.add(p);
       scored.add(ScoredImage.of(s, p));
       progress.accept(s.id());

@@ -52,9 +52,12 @@ public final class Predictor {
 
   /** Probabilities (h*w, row-major) for a sample's photograph, calibrated over its FOV as the model says. */
   public float[] probabilities(Sample s) {
-    float[] p = probabilities(s.rgb(), s.width(), s.height());
-    network.calibration().apply(p, s.fov());
-    return p;
+    return probabilities(s, 0);
+  }
+
+  /** {@link #probabilities(float[], int, int, byte[], double)} of a sample's photograph and FOV. */
+  public float[] probabilities(Sample s, double modelFovDiameter) {
+    return probabilities(s.rgb(), s.width(), s.height(), s.fov(), modelFovDiameter);
   }
 
   /**

@@ -286,7 +286,7 @@ public final class CrossValidation {
           Predictor predictor = new Predictor(net, mode);
           for (String id : ids) {
             Sample s = byId.get(id);
-            float[] p = predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), diameter);
+            float[] p = predictor.probabilities(s, diameter);
             all.get(mode).add(p, s.vessel(), s.fov());
             if (mode == modes.get(0)) {
               scores.add(p, s.vessel(), s.fov());

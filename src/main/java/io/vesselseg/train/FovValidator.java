@@ -45,7 +45,7 @@ public final class FovValidator implements Validator {
     double bce = 0;
     long n = 0;
     for (Sample s : images) {
-      float[] p = predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), modelFovDiameter);
+      float[] p = predictor.probabilities(s, modelFovDiameter);
       probabilities.add(p);
       scores.add(p, s.vessel(), s.fov());
       byte[] fov = s.fov();

@@ -1,6 +1,7 @@
 package io.vesselseg.train;
 
 import io.vesselseg.data.Sample;
+import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
@@ -59,9 +60,10 @@ public final class TtaThresholds {
   public static Map<String, String> addTo(Path model, List<Sample> validation, ComputeDevice device) {
     SafeTensors.Contents c = SafeTensors.read(model); // read once: loaded here, written back below
     Map<String, String> picked;
-    try (Network net = Checkpoint.load(c, model.toString(), device, Precision.FP32).network()) {
+    Checkpoint.Loaded loaded = Checkpoint.load(c, model.toString(), device, Precision.FP32);
+    try (Network net = loaded.network()) {
       net.fuseForInference();
-      picked = pick(net, validation, Double.parseDouble(c.metadata().getOrDefault("fov_diameter", "0")));
+      picked = pick(net, validation, Models.fovDiameter(loaded, "auto"));
     }
     Map<String, String> meta = new LinkedHashMap<>(c.metadata());
     meta.putAll(picked);

@@ -130,7 +130,7 @@ class TrainingRunTest {
     try (var net = loaded.network()) {
       var predictor = new io.vesselseg.infer.Predictor(net, false);
       for (Sample s : TrainingRun.split(mixed, 3, 1, 5).get(1)) {
-        scores.add(predictor.probabilities(s.rgb(), s.width(), s.height(), s.fov(), median), s.vessel(), s.fov());
+        scores.add(predictor.probabilities(s, median), s.vessel(), s.fov());
       }
     }
     assertEquals(scores.bestF1Threshold().f1(), summary.bestValF1(), 1e-6,
