@@ -105,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--augment", defaultValue = TrainConfig.DEFAULT_AUGMENT,
       description = "patch augmentation: basic (flips, quarter turns, colour jitter), strong (+ any angle, "
-          + "±10%% scale) or none")
+          + "±10%% scale), elastic (basic + a smooth random warp, 2 px at points 32 px apart) or none")
   String augment;
 
   @Option(names = "--loss", defaultValue = TrainConfig.DEFAULT_LOSS,

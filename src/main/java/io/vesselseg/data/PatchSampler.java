@@ -6,7 +6,8 @@ import java.util.Random;
 /**
  * Draws random square training patches with augmentation into caller-owned batch arrays. A patch is centred
  * on a random FOV pixel of a random image, then rotated (by a multiple of 90°, or by any angle with bilinear
- * resampling and an optional scale jitter), flipped, and jittered in brightness, contrast and gamma.
+ * resampling and an optional scale jitter), optionally warped by a smooth random displacement field (elastic),
+ * flipped, and jittered in brightness, contrast and gamma.
  * Deterministic for a given {@link Random} sequence. Not thread-safe: one sampler per producing thread.
  */
 public final class PatchSampler {
@@ -15,25 +16,36 @@ public final class PatchSampler {
    * Augmentation strengths; zero turns a jitter off. {@code anyAngle} rotates by a uniform angle and
    * {@code scale} zooms by a factor in [1/(1+scale), 1+scale] (log-uniform), both resampled bilinearly
    * (labels too, so they become soft at vessel borders); either replaces the exact {@code rot90} path.
+   * {@code warp} (elastic) displaces every pixel by a smooth random field: independent Gaussian offsets with this
+   * standard deviation (pixels) at control points {@value #ELASTIC_SPACING} px apart, interpolated bilinearly;
+   * it too resamples bilinearly (quarter turns then go through the same resampling).
    */
   public record Augmentation(boolean flips, boolean rot90, boolean anyAngle, float scale, float brightness,
-      float contrast, float gamma) {
+      float contrast, float gamma, float warp) {
+
+    /** Distance between the elastic field's control points, in patch pixels. */
+    public static final int ELASTIC_SPACING = 32;
 
     /** The names {@link #named} accepts, as the CLI lists them. */
-    public static final String NAMES = "basic, strong, none";
+    public static final String NAMES = "basic, strong, elastic, none";
 
     /** Flips, quarter turns, brightness/contrast/gamma jitter: the recipe of the design notes. */
     public static Augmentation basic() {
-      return new Augmentation(true, true, false, 0, 0.08f, 0.15f, 0.2f);
+      return new Augmentation(true, true, false, 0, 0.08f, 0.15f, 0.2f, 0);
     }
 
     /** {@link #basic} with rotation by any angle and a ±10% scale jitter. */
     public static Augmentation strong() {
-      return new Augmentation(true, true, true, 0.1f, 0.08f, 0.15f, 0.2f);
+      return new Augmentation(true, true, true, 0.1f, 0.08f, 0.15f, 0.2f, 0);
+    }
+
+    /** {@link #basic} with an elastic warp of 2 px standard deviation at control points 32 px apart. */
+    public static Augmentation elastic() {
+      return new Augmentation(true, true, false, 0, 0.08f, 0.15f, 0.2f, 2f);
     }
 
     public static Augmentation none() {
-      return new Augmentation(false, false, false, 0, 0, 0, 0);
+      return new Augmentation(false, false, false, 0, 0, 0, 0, 0);
     }
 
     public static boolean isName(String name) {
@@ -44,6 +56,7 @@ public final class PatchSampler {
       return switch (name) {
         case "basic" -> basic();
         case "strong" -> strong();
+        case "elastic" -> elastic();
         case "none" -> none();
         default -> throw new IllegalArgumentException(
             "unknown augmentation '" + name + "' (expected one of: " + NAMES + ")");
@@ -51,7 +64,7 @@ public final class PatchSampler {
     }
 
     boolean resamples() {
-      return anyAngle || scale > 0;
+      return anyAngle || scale > 0 || warp > 0;
     }
   }
 
@@ -110,12 +123,14 @@ public final class PatchSampler {
       int x0 = clampOrigin(centre % s.width() - patch / 2, s.width());
       int y0 = clampOrigin(centre / s.width() - patch / 2, s.height());
       if (aug.resamples()) {
-        double angle = aug.anyAngle() ? 2 * Math.PI * r.nextDouble() : 0;
+        double angle = aug.anyAngle() ? 2 * Math.PI * r.nextDouble()
+            : aug.rot90() ? r.nextInt(4) * Math.PI / 2 : 0;
         double zoom = aug.scale() > 0 ? Math.exp(Math.log1p(aug.scale()) * (2 * r.nextDouble() - 1)) : 1;
         boolean flip = aug.flips() && r.nextBoolean();
         Jitter j = jitter(r);
-        resamplePatch(s, x0 + (patch - 1) / 2.0, y0 + (patch - 1) / 2.0, angle, zoom, flip, j, x, b * 3 * pp,
-            y, b * pp);
+        float[] warp = aug.warp() > 0 ? elasticField(r, patch, aug.warp()) : null;
+        resamplePatch(s, x0 + (patch - 1) / 2.0, y0 + (patch - 1) / 2.0, angle, zoom, flip, warp, j, x,
+            b * 3 * pp, y, b * pp);
         continue;
       }
       int rot = aug.rot90() ? r.nextInt(4) : 0;
@@ -143,11 +158,44 @@ public final class PatchSampler {
   }
 
   /**
-   * Output pixel (i, j) reads the source at the patch centre plus the offset (j-c, i-c), flipped, zoomed
-   * by 1/zoom and rotated by {@code angle}, interpolated bilinearly; pixels outside the photograph are 0.
+   * A smooth displacement field for a {@code side}² patch: [dx of every pixel, then dy], each bilinearly
+   * interpolated from Gaussian offsets (standard deviation {@code sigma} px) at control points
+   * {@link Augmentation#ELASTIC_SPACING} px apart that span the patch.
+   */
+  static float[] elasticField(Random r, int side, float sigma) {
+    int g = Math.max(2, (side - 1 + Augmentation.ELASTIC_SPACING - 1) / Augmentation.ELASTIC_SPACING + 1);
+    double[] control = new double[2 * g * g];
+    for (int k = 0; k < control.length; k++) {
+      control[k] = sigma * r.nextGaussian();
+    }
+    float[] field = new float[2 * side * side];
+    double step = side > 1 ? (g - 1) / (double) (side - 1) : 0;
+    for (int i = 0; i < side; i++) {
+      double gy = i * step;
+      int y0 = Math.min((int) gy, g - 2);
+      double fy = gy - y0;
+      for (int j = 0; j < side; j++) {
+        double gx = j * step;
+        int x0 = Math.min((int) gx, g - 2);
+        double fx = gx - x0;
+        for (int axis = 0; axis < 2; axis++) {
+          int c = axis * g * g + y0 * g + x0;
+          double v = (1 - fy) * ((1 - fx) * control[c] + fx * control[c + 1])
+              + fy * ((1 - fx) * control[c + g] + fx * control[c + g + 1]);
+          field[axis * side * side + i * side + j] = (float) v;
+        }
+      }
+    }
+    return field;
+  }
+
+  /**
+   * Output pixel (i, j) reads the source at the patch centre plus the offset (j-c, i-c), displaced by
+   * {@code warp} (when not null), flipped, zoomed by 1/zoom and rotated by {@code angle}, interpolated
+   * bilinearly; pixels outside the photograph are 0.
    */
   private void resamplePatch(Sample s, double cx, double cy, double angle, double zoom, boolean flip,
-      Jitter jit, float[] x, int xOff, float[] y, int yOff) {
+      float[] warp, Jitter jit, float[] x, int xOff, float[] y, int yOff) {
     int w = s.width();
     int h = s.height();
     int plane = w * h;
@@ -160,15 +208,15 @@ public final class PatchSampler {
     boolean jitter = jit.any();
     for (int i = 0; i < patch; i++) {
       for (int j = 0; j < patch; j++) {
-        double u = flip ? c - j : j - c;
-        double v = i - c;
+        int o = i * patch + j;
+        double u = (flip ? c - j : j - c) + (warp == null ? 0 : warp[o]);
+        double v = i - c + (warp == null ? 0 : warp[pp + o]);
         double sx = cx + cos * u - sin * v;
         double sy = cy + sin * u + cos * v;
         int ix = (int) Math.floor(sx);
         int iy = (int) Math.floor(sy);
         float fx = (float) (sx - ix);
         float fy = (float) (sy - iy);
-        int o = i * patch + j;
         float w00 = (1 - fx) * (1 - fy);
         float w01 = fx * (1 - fy);
         float w10 = (1 - fx) * fy;

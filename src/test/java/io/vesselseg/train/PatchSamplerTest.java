@@ -32,7 +32,7 @@ class PatchSamplerTest {
   @Test
   void augmentedPatchesKeepImageAndLabelAligned() {
     PatchSampler s = new PatchSampler(List.of(labelledByRed(70, 50)), 32,
-        new PatchSampler.Augmentation(true, true, false, 0, 0, 0, 0));
+        new PatchSampler.Augmentation(true, true, false, 0, 0, 0, 0, 0));
     int b = 8;
     float[] x = new float[b * 3 * 32 * 32];
     float[] y = new float[b * 32 * 32];
@@ -56,7 +56,7 @@ class PatchSamplerTest {
     }
     Sample s = new Sample("red01", w, h, rgb, src.vessel(), null, src.fov(), false);
     PatchSampler sampler = new PatchSampler(List.of(s), 32,
-        new PatchSampler.Augmentation(true, false, true, 0.1f, 0, 0, 0));
+        new PatchSampler.Augmentation(true, false, true, 0.1f, 0, 0, 0, 0));
     int b = 8;
     float[] x = new float[b * 3 * 32 * 32];
     float[] y = new float[b * 32 * 32];
@@ -73,10 +73,47 @@ class PatchSamplerTest {
   }
 
   @Test
+  void elasticWarpResamplesImageAndLabelWithTheSameWeights() {
+    Sample src = labelledByRed(90, 80);
+    float[] rgb = src.rgb().clone();
+    for (int i = 0; i < 90 * 80; i++) {
+      rgb[i] = src.vessel()[i];
+    }
+    Sample s = new Sample("red01", 90, 80, rgb, src.vessel(), null, src.fov(), false);
+    PatchSampler warped = new PatchSampler(List.of(s), 48,
+        new PatchSampler.Augmentation(true, true, false, 0, 0, 0, 0, 2f));
+    PatchSampler plain = new PatchSampler(List.of(s), 48,
+        new PatchSampler.Augmentation(true, true, false, 0, 0, 0, 0, 1e-9f));
+    int b = 8;
+    int pp = 48 * 48;
+    float[] x = new float[b * 3 * pp];
+    float[] y = new float[b * pp];
+    float[] x0 = new float[b * 3 * pp];
+    float[] y0 = new float[b * pp];
+    warped.fill(new Random(5), x, y, b);
+    plain.fill(new Random(5), x0, y0, b);
+    int soft = 0;
+    int moved = 0;
+    for (int k = 0; k < b; k++) {
+      for (int i = 0; i < pp; i++) {
+        float label = y[k * pp + i];
+        assertTrue(label >= 0 && label <= 1, "label " + label);
+        assertEquals(label, x[k * 3 * pp + i], 1e-5, "patch " + k + " pixel " + i);
+        soft += label > 0.01f && label < 0.99f ? 1 : 0;
+        float unwarped = y0[k * pp + i];
+        assertTrue(Math.min(unwarped, 1 - unwarped) < 1e-4, "a warp of ~0 keeps quarter turns exact: " + unwarped);
+        moved += Math.abs(label - unwarped) > 0.01f ? 1 : 0;
+      }
+    }
+    assertTrue(soft > b * 48, "the warp lands between pixels (soft labels), found " + soft);
+    assertTrue(moved > b * pp / 10, "the warp moves the content, changed " + moved);
+  }
+
+  @Test
   void augmentationNamesAreChecked() {
     assertEquals(PatchSampler.Augmentation.basic(), PatchSampler.Augmentation.named("basic"));
     var e = assertThrows(IllegalArgumentException.class, () -> PatchSampler.Augmentation.named("heavy"));
-    assertTrue(e.getMessage().contains("basic, strong, none"), e.getMessage());
+    assertTrue(e.getMessage().contains("basic, strong, elastic, none"), e.getMessage());
   }
 
   @Test

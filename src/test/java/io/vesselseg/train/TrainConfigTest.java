@@ -40,7 +40,7 @@ class TrainConfigTest {
     var l = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "focal", "rgb", 0));
     assertEquals("--loss focal must be one of: bce+dice, bce, bce+dice+cldice", l.getMessage());
     var a = assertThrows(VesselsegException.Usage.class, () -> recipe("heavy", "bce", "rgb", 0));
-    assertEquals("--augment heavy must be one of: basic, strong, none", a.getMessage());
+    assertEquals("--augment heavy must be one of: basic, strong, elastic, none", a.getMessage());
     var i = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "lab", 0));
     assertEquals("--input lab must be one of: [rgb, rg-clahe]", i.getMessage());
     var e = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "rgb", 1.0));
