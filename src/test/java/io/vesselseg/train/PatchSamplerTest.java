@@ -29,6 +29,16 @@ class PatchSamplerTest {
     return new Sample("red", w, h, rgb, vessel, null, fov, false);
   }
 
+  /** Red equals the label exactly, so resampling with one set of weights must give red == soft label. */
+  private static Sample redIsLabel(int w, int h) {
+    Sample src = labelledByRed(w, h);
+    float[] rgb = src.rgb().clone();
+    for (int i = 0; i < w * h; i++) {
+      rgb[i] = src.vessel()[i];
+    }
+    return new Sample("red01", w, h, rgb, src.vessel(), null, src.fov(), false);
+  }
+
   @Test
   void augmentedPatchesKeepImageAndLabelAligned() {
     PatchSampler s = new PatchSampler(List.of(labelledByRed(70, 50)), 32,
@@ -47,14 +57,7 @@ class PatchSamplerTest {
 
   @Test
   void anyAngleRotationResamplesImageAndLabelWithTheSameWeights() {
-    int w = 70;
-    int h = 50;
-    Sample src = labelledByRed(w, h);
-    float[] rgb = src.rgb().clone();
-    for (int i = 0; i < w * h; i++) {
-      rgb[i] = src.vessel()[i]; // red == label exactly, so bilinear weights must give red == soft label
-    }
-    Sample s = new Sample("red01", w, h, rgb, src.vessel(), null, src.fov(), false);
+    Sample s = redIsLabel(70, 50);
     PatchSampler sampler = new PatchSampler(List.of(s), 32,
         new PatchSampler.Augmentation(true, false, true, 0.1f, 0, 0, 0, 0));
     int b = 8;
@@ -74,12 +77,7 @@ class PatchSamplerTest {
 
   @Test
   void elasticWarpResamplesImageAndLabelWithTheSameWeights() {
-    Sample src = labelledByRed(90, 80);
-    float[] rgb = src.rgb().clone();
-    for (int i = 0; i < 90 * 80; i++) {
-      rgb[i] = src.vessel()[i];
-    }
-    Sample s = new Sample("red01", 90, 80, rgb, src.vessel(), null, src.fov(), false);
+    Sample s = redIsLabel(90, 80);
     PatchSampler warped = new PatchSampler(List.of(s), 48,
         new PatchSampler.Augmentation(true, true, false, 0, 0, 0, 0, 2f));
     PatchSampler plain = new PatchSampler(List.of(s), 48,
