@@ -1,5 +1,6 @@
 package io.vesselseg.cli;
 
+import io.vesselseg.eval.VesselMask;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Datasets;
 import io.vesselseg.data.ImageFiles;
@@ -73,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
       for (int i = 0; i < test.size(); i++) {
         Sample s = test.get(i);
         float[] p = result.probabilities().get(i);
-        byte[] mask = Overlay.threshold(p, t, s.fov());
+        byte[] mask = VesselMask.of(p, t, s.fov());
         ImageFiles.writePng(pictures.resolve(s.id() + "_photo.png"), Overlay.photo(s.rgb(), s.width(),
             s.height()));
         ImageFiles.writeGreyPng(pictures.resolve(s.id() + "_prob.png"), Overlay.grey(p), s.width(),

@@ -1,5 +1,6 @@
 package io.vesselseg.cli;
 
+import io.vesselseg.VesselSegmenter;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Checkpoint;
@@ -42,6 +43,11 @@ final class ModelOptions {
     return tta8 ? Tta.D8 : tta ? Tta.FLIPS : Tta.NONE;
   }
 
+  /** The model's name in messages and reports. */
+  String describe() {
+    return Models.describe(model);
+  }
+
   /** The model's threshold for the chosen test-time augmentation. */
   float threshold(Checkpoint.Loaded loaded) {
     return loaded.meta().threshold(tta());
@@ -50,6 +56,22 @@ final class ModelOptions {
   /** A whole-image predictor with the chosen test-time augmentation. */
   Predictor predictor(Network net) {
     return new Predictor(net, tta());
+  }
+
+  /**
+   * Opens the model through the public API, as {@code predict} and {@code segment} use it: {@code rescale}
+   * auto|none, {@code threshold} null for the model's own.
+   */
+  VesselSegmenter open(String rescale, Float threshold) {
+    if (!rescale.equals("auto") && !rescale.equals("none")) {
+      throw new io.vesselseg.VesselsegException.Usage("--rescale " + rescale + ": expected auto or none");
+    }
+    var t = tta8 ? VesselSegmenter.Tta.D8 : tta ? VesselSegmenter.Tta.FLIPS : VesselSegmenter.Tta.NONE;
+    var options = VesselSegmenter.Options.defaults().withTta(t).withMembers(members == null ? 0 : members)
+        .withRescale(rescale.equals("auto")).withDevice(device).withPrecision(precision)
+        .withThreshold(threshold == null ? 0 : threshold).withFoldBatchNorm(!unfolded);
+    return model == null ? VesselSegmenter.builtIn(options)
+        : VesselSegmenter.load(java.nio.file.Path.of(model), options);
   }
 
   /** Loads the model, BatchNorm folded for inference unless --unfolded (the caller closes its network). */

@@ -1,8 +1,8 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.infer.ImagePrediction;
-import io.vesselseg.infer.Models;
-import io.vesselseg.model.Checkpoint;
+import io.vesselseg.SegmentationFiles;
+import io.vesselseg.VesselSegmenter;
+import io.vesselseg.VesselsegException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -41,31 +41,32 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var files = ImagePrediction.inputs(input);
+    var files = SegmentationFiles.inputs(input);
     if (threshold != null && !(threshold > 0 && threshold < 1)) {
-      throw new io.vesselseg.VesselsegException.Usage("--threshold " + threshold + " must be in (0, 1)");
+      throw new VesselsegException.Usage("--threshold " + threshold + " must be in (0, 1)");
     }
-    Checkpoint.Loaded loaded = modelOptions.load();
-    float t = threshold != null ? threshold : modelOptions.threshold(loaded);
-    return batch(files, output, loaded, modelOptions, t, overlay, Models.fovDiameter(loaded, rescale),
-        skipExisting, w -> String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
-            w.input().getFileName(), w.probability(), w.mask().getFileName(), 100 * w.vesselFraction(),
-            w.seconds()));
+    return batch(files, output, modelOptions, rescale, threshold, overlay, skipExisting, false,
+        w -> String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
+            w.input().getFileName(), w.probability(), w.mask().getFileName(),
+            100 * w.segmentation().vesselDensity(), w.seconds()));
   }
 
   /**
-   * Predicts {@code files} with {@code loaded} (printing {@code line} for each) until the last one or
-   * Ctrl-C/SIGTERM, which stops the batch after the current photograph; closes the network; the exit code.
+   * Segments {@code files} with the model of {@code options} (printing {@code line} for each) until the last
+   * one or Ctrl-C/SIGTERM, which stops the batch after the current photograph; closes the model; the exit code.
+   * With {@code announce} the model and its threshold are printed first.
    */
-  static int batch(List<Path> files, Path output, Checkpoint.Loaded loaded, ModelOptions options,
-      float threshold, boolean overlay, double fovDiameter, boolean skipExisting,
-      Function<ImagePrediction.Written, String> line) {
-    // the network closes before the stop does: a signal's shutdown waits until its native memory is freed
+  static int batch(List<Path> files, Path output, ModelOptions options, String rescale, Float threshold,
+      boolean overlay, boolean skipExisting, boolean announce, Function<SegmentationFiles.Written, String> line) {
+    // the model closes before the stop does: a signal's shutdown waits until its native memory is freed
     try (GracefulStop stop = new GracefulStop("stop requested: finishing the current photograph (kill -9 "
         + "ends it at once; the outputs of finished ones are complete either way)");
-        var net = loaded.network()) {
-      var b = ImagePrediction.predictAll(files, output, options.predictor(net), threshold, overlay, fovDiameter,
-          skipExisting, stop.requested(), w -> System.out.println(line.apply(w)));
+        VesselSegmenter segmenter = options.open(rescale, threshold)) {
+      if (announce) {
+        System.out.println("model: " + options.describe() + ", threshold " + segmenter.threshold());
+      }
+      var b = SegmentationFiles.segmentAll(segmenter, files, output, overlay, skipExisting, stop.requested(),
+          w -> System.out.println(line.apply(w)));
       if (!b.skipped().isEmpty()) {
         System.out.println("skipped " + b.skipped().size() + " of " + files.size() + " photographs: their "
             + "outputs exist in " + output);

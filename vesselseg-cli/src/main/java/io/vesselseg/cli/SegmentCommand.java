@@ -1,8 +1,6 @@
 package io.vesselseg.cli;
 
-import io.vesselseg.infer.ImagePrediction;
-import io.vesselseg.infer.Models;
-import io.vesselseg.model.Checkpoint;
+import io.vesselseg.SegmentationFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,14 +38,11 @@ final class SegmentCommand implements Callable<Integer> {
   public Integer call() {
     List<Path> files = new ArrayList<>();
     for (Path p : images) {
-      files.addAll(ImagePrediction.inputs(p));
+      files.addAll(SegmentationFiles.inputs(p));
     }
-    Checkpoint.Loaded loaded = modelOptions.load();
-    System.out.println("model: " + Models.describe(modelOptions.model) + ", threshold "
-        + modelOptions.threshold(loaded));
-    return PredictCommand.batch(files, output, loaded, modelOptions, modelOptions.threshold(loaded), true,
-        Models.fovDiameter(loaded, rescale), skipExisting, w -> String.format(Locale.ROOT,
-            "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)", w.input().getFileName(), w.probability(),
-            w.mask().getFileName(), w.overlay().getFileName(), 100 * w.vesselFraction(), w.seconds()));
+    return PredictCommand.batch(files, output, modelOptions, rescale, null, true, skipExisting, true,
+        w -> String.format(Locale.ROOT, "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)",
+            w.input().getFileName(), w.probability(), w.mask().getFileName(), w.overlay().getFileName(),
+            100 * w.segmentation().vesselDensity(), w.seconds()));
   }
 }

@@ -56,7 +56,7 @@ public final class ImageFiles {
   }
 
   /** Converts a decoded image to planar RGB floats, as {@link #readRgb} does. */
-  static RgbImage toRgb(BufferedImage img) {
+  public static RgbImage toRgb(BufferedImage img) {
     int w = img.getWidth();
     int h = img.getHeight();
     int n = w * h;

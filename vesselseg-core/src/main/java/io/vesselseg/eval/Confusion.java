@@ -51,7 +51,7 @@ public record Confusion(long tp, long fp, long fn, long tn) {
       if (p != p) {
         throw new IllegalArgumentException("probability at pixel " + i + " is NaN");
       }
-      boolean predicted = p >= threshold;
+      boolean predicted = VesselMask.isVessel(p, threshold);
       if (truth[i] != 0) {
         if (predicted) {
           tp++;

@@ -5,7 +5,6 @@ import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
-import io.vesselseg.track.RunDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -41,7 +40,7 @@ public final class Models {
 
   /** A run directory resolves to its {@code best.safetensors}; a file is taken as is. */
   public static Path resolve(String arg) {
-    return resolve(arg, RunDirectory.BEST);
+    return resolve(arg, Checkpoint.BEST);
   }
 
   /** A run directory resolves to its model file {@code name} (best or last); a file is taken as is. */
@@ -57,7 +56,7 @@ public final class Models {
     }
     if (!Files.isRegularFile(p)) {
       throw new VesselsegException.Usage("--model " + arg + " does not exist: pass a run directory "
-          + "(holding " + RunDirectory.BEST + ") or a .safetensors model file");
+          + "(holding " + Checkpoint.BEST + ") or a .safetensors model file");
     }
     return p;
   }

@@ -40,6 +40,10 @@ public final class Checkpoint {
   public static final String FORMAT = "vesselseg-model-1";
   /** Most networks one ensemble file may hold. */
   public static final int MAX_MEMBERS = 32;
+  /** File name of the model a training run selected (on its validation images) in its run directory. */
+  public static final String BEST = "best.safetensors";
+  /** File name of a run directory's resumable checkpoint (the last epoch's weights and optimizer). */
+  public static final String LAST = "last.safetensors";
   private static final String OPTIMIZER_KEY = "optimizer.libtorch_archive";
   /** Tensor-name prefix of the weight average a training checkpoint carries. */
   private static final String AVERAGE_PREFIX = "average.";

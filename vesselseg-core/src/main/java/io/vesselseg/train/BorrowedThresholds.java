@@ -8,7 +8,6 @@ import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
-import io.vesselseg.track.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

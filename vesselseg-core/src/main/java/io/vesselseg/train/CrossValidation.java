@@ -13,7 +13,6 @@ import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
-import io.vesselseg.track.RunDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

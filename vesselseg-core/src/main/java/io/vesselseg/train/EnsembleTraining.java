@@ -10,7 +10,6 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
-import io.vesselseg.track.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

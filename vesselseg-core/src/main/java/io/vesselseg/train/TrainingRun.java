@@ -18,8 +18,6 @@ import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.TrainStep;
-import io.vesselseg.track.RunArtifacts;
-import io.vesselseg.track.RunDirectory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

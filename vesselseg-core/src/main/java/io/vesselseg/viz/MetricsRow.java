@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One row of a run's {@code metrics.csv} (one per epoch), as written by {@code track.RunDirectory}.
+ * One row of a run's {@code metrics.csv} (one per epoch), as written by {@code train.RunDirectory}.
  *
  * @param best true when this epoch had the best validation F1 so far
  */

@@ -77,15 +77,6 @@ public final class Overlay {
     return g;
   }
 
-  /** Binary mask: prob >= threshold inside the FOV (fov null: everywhere). */
-  public static byte[] threshold(float[] prob, float threshold, byte[] fov) {
-    byte[] m = new byte[prob.length];
-    for (int i = 0; i < prob.length; i++) {
-      m[i] = (byte) ((fov == null || fov[i] != 0) && prob[i] >= threshold ? 1 : 0);
-    }
-    return m;
-  }
-
   private static int rgb(float r, float g, float b) {
     return (clamp(r) << 16) | (clamp(g) << 8) | clamp(b);
   }

@@ -1,5 +1,6 @@
 package io.vesselseg.viz;
 
+import io.vesselseg.eval.VesselMask;
 import io.vesselseg.data.Sample;
 import java.awt.Color;
 import java.awt.Font;
@@ -40,7 +41,7 @@ public final class Panel {
     int w = s.width();
     int h = s.height();
     byte[] fov = s.fov();
-    byte[] pred = Overlay.threshold(prob, threshold, fov);
+    byte[] pred = VesselMask.of(prob, threshold, fov);
     BufferedImage[] tile = {Overlay.photo(s.rgb(), w, h), probability(prob, w, h), mask(pred, fov, w, h),
         s.vessel() == null ? null : mask(s.vessel(), fov, w, h)};
     String[] caption = {"input photograph", "vessel probability",
@@ -99,7 +100,7 @@ public final class Panel {
         + String.format(Locale.ROOT, " at threshold %.2f", threshold);
     int w = s.width();
     int h = s.height();
-    byte[] pred = Overlay.threshold(prob, threshold, s.fov());
+    byte[] pred = VesselMask.of(prob, threshold, s.fov());
     byte[] truth = s.vessel() == null ? new byte[w * h] : s.vessel();
     BufferedImage errors = Overlay.errors(s.rgb(), w, h, pred, truth, s.fov());
     return withLegend(errors, caption);

@@ -18,7 +18,6 @@ import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.TrainStep;
 import io.vesselseg.model.Tta;
-import io.vesselseg.track.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,7 +65,7 @@ class EnsemblesTest {
     Path a = model(dir, "a.safetensors", ARCH, 1, 0.4f, Map.of("threshold_flips", "0.45", "epoch", "3"));
     Path b = model(dir, "b.safetensors", ARCH, 2, 0.6f, Map.of("threshold_flips", "0.45", "epoch", "3"));
     Path ab = dir.resolve("ab.safetensors");
-    Ensembles.combine(List.of(a.toString(), b.toString()), RunDirectory.BEST, ab);
+    Ensembles.combine(List.of(a.toString(), b.toString()), Checkpoint.BEST, ab);
 
     var loaded = Checkpoint.load(ab, ComputeDevice.CPU, Precision.FP32);
     try (Network net = loaded.network()) {
@@ -97,7 +96,7 @@ class EnsemblesTest {
     }
 
     Path aba = dir.resolve("aba.safetensors");
-    Ensembles.combine(List.of(ab.toString(), a.toString()), RunDirectory.BEST, aba);
+    Ensembles.combine(List.of(ab.toString(), a.toString()), Checkpoint.BEST, aba);
     float[] pa = predict(a, Tta.NONE, false);
     float[] pb = predict(b, Tta.NONE, false);
     assertArrayEquals(mean(pa, 2 / 3f, pb, 1 / 3f), predict(aba, Tta.NONE, false), 1e-5f);
@@ -118,10 +117,10 @@ class EnsemblesTest {
     Path other = model(dir, "o.safetensors", ARCH, 3, 0.5f, Map.of("validation_images", "[\"21_training\"]"));
     Path out = dir.resolve("out.safetensors");
     var shape = assertThrows(VesselsegException.Usage.class,
-        () -> Ensembles.combine(List.of(a.toString(), wider.toString()), RunDirectory.BEST, out));
+        () -> Ensembles.combine(List.of(a.toString(), wider.toString()), Checkpoint.BEST, out));
     assertTrue(shape.getMessage().contains("same architecture"), shape.getMessage());
     var data = assertThrows(VesselsegException.Usage.class,
-        () -> Ensembles.combine(List.of(a.toString(), other.toString()), RunDirectory.BEST, out));
+        () -> Ensembles.combine(List.of(a.toString(), other.toString()), Checkpoint.BEST, out));
     assertTrue(data.getMessage().contains("'validation_images' differs"), data.getMessage());
     Path ab = dir.resolve("ab.safetensors");
     Path ba = dir.resolve("ba.safetensors");
@@ -133,11 +132,11 @@ class EnsemblesTest {
       Checkpoint.save(ab, x, 0.5f, Map.of("validation_images", "[\"21_training\",\"22_training\"]"), null);
       Checkpoint.save(ba, y, 0.5f, Map.of("validation_images", "[\"22_training\",\"21_training\"]"), null);
     }
-    Ensembles.combine(List.of(ab.toString(), ba.toString()), RunDirectory.BEST, dir.resolve("ok.safetensors"));
+    Ensembles.combine(List.of(ab.toString(), ba.toString()), Checkpoint.BEST, dir.resolve("ok.safetensors"));
     assertTrue(Files.isRegularFile(dir.resolve("ok.safetensors")),
         "the same images in another order, statistics a rounding apart: one split");
     var single = assertThrows(VesselsegException.Usage.class,
-        () -> Ensembles.combine(List.of(a.toString()), RunDirectory.BEST, out));
+        () -> Ensembles.combine(List.of(a.toString()), Checkpoint.BEST, out));
     assertTrue(single.getMessage().contains("at least two"), single.getMessage());
     assertFalse(Files.exists(out));
   }

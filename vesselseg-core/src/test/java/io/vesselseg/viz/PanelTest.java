@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vesselseg.eval.VesselMask;
 import io.vesselseg.data.Sample;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class PanelTest {
       assertNotEquals(c, at(img, OUT));
     }
     // every image pixel is exactly the plain overlay's pixel: the legend covers none of them
-    byte[] pred = Overlay.threshold(prob(), 0.5f, s.fov());
+    byte[] pred = VesselMask.of(prob(), 0.5f, s.fov());
     BufferedImage plain = Overlay.errors(s.rgb(), W, H, pred, s.vessel(), s.fov());
     for (int i = 0; i < W * H; i++) {
       assertEquals(plain.getRGB(i % W, i / W), img.getRGB(i % W, i / W), "pixel " + i);

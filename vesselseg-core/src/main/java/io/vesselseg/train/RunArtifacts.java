@@ -1,12 +1,10 @@
-package io.vesselseg.track;
+package io.vesselseg.train;
 
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.ImageFiles;
 import io.vesselseg.data.Sample;
 import io.vesselseg.eval.Confusion;
-import io.vesselseg.train.TrainListener;
-import io.vesselseg.train.TrainState;
-import io.vesselseg.train.TrainSummary;
+import io.vesselseg.viz.Report;
 import io.vesselseg.viz.Curves;
 import io.vesselseg.viz.MetricsRow;
 import io.vesselseg.viz.Panel;

@@ -1,4 +1,4 @@
-package io.vesselseg.track;
+package io.vesselseg.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vesselseg.data.ImageFiles;
 import io.vesselseg.data.Sample;
 import io.vesselseg.data.SyntheticFundus;
-import io.vesselseg.train.TrainListener;
-import io.vesselseg.train.TrainState;
-import io.vesselseg.train.TrainSummary;
+import io.vesselseg.viz.Report;
 import io.vesselseg.viz.Curves;
 import io.vesselseg.viz.Overlay;
 import java.awt.image.BufferedImage;

@@ -1,4 +1,4 @@
-package io.vesselseg.track;
+package io.vesselseg.viz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,8 +10,6 @@ import io.vesselseg.data.ImageFiles;
 import io.vesselseg.eval.Evaluation;
 import io.vesselseg.eval.EvaluationReport;
 import io.vesselseg.eval.ScoredImage;
-import io.vesselseg.viz.Panel;
-import io.vesselseg.viz.PanelTestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,12 +1,10 @@
-package io.vesselseg.track;
+package io.vesselseg.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vesselseg.AtomicFiles;
 import io.vesselseg.VesselsegException;
-import io.vesselseg.train.TrainListener;
-import io.vesselseg.train.TrainState;
-import io.vesselseg.train.TrainSummary;
+import io.vesselseg.model.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,8 +21,8 @@ import java.util.Map;
  */
 public final class RunDirectory implements TrainListener {
 
-  public static final String BEST = "best.safetensors";
-  public static final String LAST = "last.safetensors";
+  public static final String BEST = Checkpoint.BEST;
+  public static final String LAST = Checkpoint.LAST;
   static final String HEADER = "epoch,step,train_loss,val_loss,val_f1,val_auc,threshold,lr,patches_per_s,"
       + "elapsed_s,best";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -107,7 +105,7 @@ public final class RunDirectory implements TrainListener {
   }
 
   @Override
-  public void onStart(io.vesselseg.train.TrainConfig config, int firstEpoch, long totalSteps) {
+  public void onStart(TrainConfig config, int firstEpoch, long totalSteps) {
     if (!Files.exists(metricsCsv())) {
       append(HEADER);
     }

@@ -1,14 +1,10 @@
-package io.vesselseg.track;
+package io.vesselseg.viz;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.AtomicFiles;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.eval.EvaluationReport;
-import io.vesselseg.viz.Curves;
-import io.vesselseg.viz.Html;
-import io.vesselseg.viz.IndexPage;
-import io.vesselseg.viz.MetricsRow;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

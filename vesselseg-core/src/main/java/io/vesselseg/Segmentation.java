@@ -1,0 +1,116 @@
+package io.vesselseg;
+
+import io.vesselseg.data.RgbImage;
+import io.vesselseg.viz.Overlay;
+import java.awt.image.BufferedImage;
+
+/**
+ * The vessels of one photograph, at the photograph's own size. Arrays are row-major, {@code width * height}
+ * long, plain Java memory (no native resources); the accessors return the arrays themselves, not copies.
+ */
+public final class Segmentation {
+
+  private final RgbImage photo;
+  private final float[] probabilities;
+  private final byte[] mask;
+  private final byte[] fov;
+  private final float threshold;
+  private final long fovArea;
+  private final double vesselDensity;
+  private final double seconds;
+
+  Segmentation(RgbImage photo, float[] probabilities, byte[] mask, byte[] fov, float threshold,
+      double seconds) {
+    this.photo = photo;
+    this.probabilities = probabilities;
+    this.mask = mask;
+    this.fov = fov;
+    this.threshold = threshold;
+    this.seconds = seconds;
+    long inside = 0;
+    long vessels = 0;
+    for (int i = 0; i < fov.length; i++) {
+      inside += fov[i];
+      vessels += mask[i];
+    }
+    this.fovArea = inside;
+    this.vesselDensity = inside == 0 ? 0 : vessels / (double) inside;
+  }
+
+  public int width() {
+    return photo.width();
+  }
+
+  public int height() {
+    return photo.height();
+  }
+
+  /** Vessel probability per pixel, 0..1 (calibrated as the model file says). */
+  public float[] probabilities() {
+    return probabilities;
+  }
+
+  /** Vessel mask, 0/1: probability at least {@link #threshold()}, inside the FOV. */
+  public byte[] mask() {
+    return mask;
+  }
+
+  /** Field-of-view mask, 0/1, as estimated from the photograph. */
+  public byte[] fov() {
+    return fov;
+  }
+
+  /** The probability threshold the mask was cut at. */
+  public float threshold() {
+    return threshold;
+  }
+
+  /** Pixels inside the FOV. */
+  public long fovArea() {
+    return fovArea;
+  }
+
+  /** Vessel pixels over FOV pixels (0 when no FOV was found). */
+  public double vesselDensity() {
+    return vesselDensity;
+  }
+
+  /** Seconds from the decoded photograph to the mask (FOV, inference, threshold). */
+  public double seconds() {
+    return seconds;
+  }
+
+  /** The probabilities as an 8-bit grey image (0..255). */
+  public BufferedImage probabilityImage() {
+    return grey(Overlay.grey(probabilities));
+  }
+
+  /** The mask as an 8-bit grey image: vessels 255, the rest 0. */
+  public BufferedImage maskImage() {
+    return grey(scaled(mask));
+  }
+
+  /** The FOV as an 8-bit grey image: inside 255, outside 0. */
+  public BufferedImage fovImage() {
+    return grey(scaled(fov));
+  }
+
+  /** The photograph with the predicted vessels painted over it. */
+  public BufferedImage overlayImage() {
+    return Overlay.vessels(photo.chw(), width(), height(), mask);
+  }
+
+  private static byte[] scaled(byte[] zeroOne) {
+    byte[] g = new byte[zeroOne.length];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (byte) (zeroOne[i] != 0 ? 255 : 0);
+    }
+    return g;
+  }
+
+  private BufferedImage grey(byte[] values) {
+    BufferedImage img = new BufferedImage(width(), height(), BufferedImage.TYPE_BYTE_GRAY);
+    img.getRaster().setDataElements(0, 0, width(), height(), values);
+    return img;
+  }
+}

@@ -1,0 +1,235 @@
+package io.vesselseg;
+
+import io.vesselseg.data.FovEstimator;
+import io.vesselseg.data.ImageFiles;
+import io.vesselseg.data.RgbImage;
+import io.vesselseg.eval.VesselMask;
+import io.vesselseg.infer.Models;
+import io.vesselseg.infer.Predictor;
+import io.vesselseg.model.Checkpoint;
+import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Precision;
+import io.vesselseg.model.SafeTensors;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The public Java API: load a model once, then segment the vessels of fundus photographs with it.
+ *
+ * <pre>{@code
+ * try (VesselSegmenter segmenter = VesselSegmenter.builtIn()) {
+ *   Segmentation s = segmenter.segment(Path.of("photo.jpg"));
+ *   ImageIO.write(s.maskImage(), "png", new File("mask.png"));
+ * }
+ * }</pre>
+ *
+ * <p>A photograph goes through the steps of {@code vesselseg segment}: its field of view (FOV) is estimated,
+ * it is resampled so that the FOV's diameter matches the training set's (unless {@link Options#rescale()} is
+ * off), turned into the input the model was trained on, predicted whole (tiled with blended seams when large),
+ * calibrated as the model file says, and thresholded at the model's threshold for the chosen test-time
+ * augmentation inside the FOV. Probabilities and masks come back at the photograph's own size.
+ *
+ * <p><b>Resources and threads.</b> An instance owns the network's native (libtorch) memory until
+ * {@link #close()}; after that {@code segment} throws {@link IllegalStateException}. One instance may be shared
+ * by threads: calls to {@code segment} are serialised (libtorch already uses every core for one photograph).
+ * For more throughput, e.g. on a GPU or a many-core machine, open one instance per thread and give each fewer
+ * threads. Errors are {@link VesselsegException}s whose message says what was expected and what was found.
+ */
+public final class VesselSegmenter implements AutoCloseable {
+
+  /** Test-time augmentation: average the prediction over transformed copies of the photograph. */
+  public enum Tta {
+    /** One forward pass per network (the default). */
+    NONE(io.vesselseg.model.Tta.NONE),
+    /** The four flips (4× the time; the model's own {@code --tta} threshold). */
+    FLIPS(io.vesselseg.model.Tta.FLIPS),
+    /** The eight flips and transposes (8× the time; the model's own {@code --tta8} threshold). */
+    D8(io.vesselseg.model.Tta.D8);
+
+    private final io.vesselseg.model.Tta engine;
+
+    Tta(io.vesselseg.model.Tta engine) {
+      this.engine = engine;
+    }
+  }
+
+  /**
+   * How a model is loaded and applied.
+   *
+   * @param tta       test-time augmentation
+   * @param members   of an ensemble model, use only its first {@code members} networks (0: all of them)
+   * @param rescale   resample each photograph so its FOV diameter matches the training set's (as recorded in
+   *                  the model file); off: use the photograph at its own scale
+   * @param device    {@code auto} (CUDA when libtorch sees a GPU, else CPU), {@code cpu} or {@code cuda}
+   * @param precision {@code fp32} or {@code bf16} (autocast; fast on CUDA and CPUs with native bf16)
+   * @param threshold the probability threshold of the mask, in (0, 1); 0: the model's own for {@code tta}
+   * @param foldBatchNorm predict with a copy whose BatchNorm layers are folded into the convolutions (the same
+   *                  probabilities within 1e-4, ~30% less memory); off: the trainable module, for comparisons
+   */
+  public record Options(Tta tta, int members, boolean rescale, String device, String precision, float threshold,
+      boolean foldBatchNorm) {
+
+    public Options {
+      Objects.requireNonNull(tta, "tta");
+      if (members < 0 || members > Checkpoint.MAX_MEMBERS) {
+        throw new VesselsegException.Usage("members " + members + " must be in 0.." + Checkpoint.MAX_MEMBERS
+            + " (0: every network of the model)");
+      }
+      if (!java.util.List.of("auto", "cpu", "cuda").contains(device)) {
+        throw new VesselsegException.Usage("device '" + device + "': expected auto, cpu or cuda");
+      }
+      Precision.parse(precision);
+      if (threshold != 0 && !(threshold > 0 && threshold < 1)) {
+        throw new VesselsegException.Usage("threshold " + threshold + " must be in (0, 1), or 0 for the "
+            + "model's own");
+      }
+    }
+
+    /** One pass, every member, rescaled, automatic device, fp32, the model's threshold, BatchNorm folded. */
+    public static Options defaults() {
+      return new Options(Tta.NONE, 0, true, "auto", "fp32", 0, true);
+    }
+
+    public Options withTta(Tta t) {
+      return new Options(t, members, rescale, device, precision, threshold, foldBatchNorm);
+    }
+
+    public Options withMembers(int m) {
+      return new Options(tta, m, rescale, device, precision, threshold, foldBatchNorm);
+    }
+
+    public Options withRescale(boolean r) {
+      return new Options(tta, members, r, device, precision, threshold, foldBatchNorm);
+    }
+
+    public Options withDevice(String d) {
+      return new Options(tta, members, rescale, d, precision, threshold, foldBatchNorm);
+    }
+
+    public Options withPrecision(String p) {
+      return new Options(tta, members, rescale, device, p, threshold, foldBatchNorm);
+    }
+
+    public Options withThreshold(float t) {
+      return new Options(tta, members, rescale, device, precision, t, foldBatchNorm);
+    }
+
+    public Options withFoldBatchNorm(boolean f) {
+      return new Options(tta, members, rescale, device, precision, threshold, f);
+    }
+  }
+
+  private final Checkpoint.Loaded loaded;
+  private final Predictor predictor;
+  private final String name;
+  private final String sha256;
+  private final float threshold;
+  private final double fovDiameter;
+  private boolean closed;
+
+  private VesselSegmenter(byte[] modelBytes, String name, Options options) {
+    Objects.requireNonNull(options, "options");
+    this.name = name;
+    this.sha256 = sha256(modelBytes);
+    SafeTensors.Contents contents = SafeTensors.parse(modelBytes, name);
+    this.loaded = Checkpoint.load(contents, name, ComputeDevice.resolve(options.device()),
+        Precision.parse(options.precision()), options.members() == 0 ? Checkpoint.MAX_MEMBERS : options.members());
+    if (options.foldBatchNorm()) {
+      loaded.network().fuseForInference();
+    }
+    this.predictor = new Predictor(loaded.network(), options.tta().engine);
+    this.threshold = options.threshold() != 0 ? options.threshold()
+        : loaded.meta().threshold(options.tta().engine);
+    this.fovDiameter = options.rescale() ? Models.fovDiameter(loaded, "auto") : 0;
+  }
+
+  /** The model that ships inside the jar (trained on DRIVE), with {@link Options#defaults()}. */
+  public static VesselSegmenter builtIn() {
+    return builtIn(Options.defaults());
+  }
+
+  /** The model that ships inside the jar (trained on DRIVE). */
+  public static VesselSegmenter builtIn(Options options) {
+    byte[] bytes = Models.builtInBytes();
+    if (bytes == null) {
+      throw new VesselsegException.Usage("this build ships no built-in model (" + Models.BUILT_IN + " is not on "
+          + "the class path): load a model file with VesselSegmenter.load(path)");
+    }
+    return new VesselSegmenter(bytes, "built-in", options);
+  }
+
+  /** A model file ({@code .safetensors}) or a training run directory (its {@code best.safetensors}). */
+  public static VesselSegmenter load(Path model) {
+    return load(model, Options.defaults());
+  }
+
+  /** A model file ({@code .safetensors}) or a training run directory (its {@code best.safetensors}). */
+  public static VesselSegmenter load(Path model, Options options) {
+    Path file = Models.resolve(model.toString());
+    try {
+      return new VesselSegmenter(Files.readAllBytes(file), file.toString(), options);
+    } catch (IOException e) {
+      throw new VesselsegException.Data("cannot read model file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Segments the photograph in {@code file} (TIFF, PNG, JPEG, GIF, BMP, PPM). */
+  public Segmentation segment(Path file) {
+    return segment(ImageFiles.readRgb(file));
+  }
+
+  /** Segments a decoded photograph (colour; grey is replicated to three channels; alpha is ignored). */
+  public Segmentation segment(BufferedImage photo) {
+    return segment(ImageFiles.toRgb(photo));
+  }
+
+  private synchronized Segmentation segment(RgbImage img) {
+    if (closed) {
+      throw new IllegalStateException("this VesselSegmenter is closed: open a new one to segment more "
+          + "photographs");
+    }
+    long t0 = System.nanoTime();
+    byte[] fov = FovEstimator.estimate(img.chw(), img.width(), img.height());
+    float[] prob = predictor.probabilities(img.chw(), img.width(), img.height(), fov, fovDiameter);
+    byte[] mask = VesselMask.of(prob, threshold, fov);
+    return new Segmentation(img, prob, mask, fov, threshold, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The model's name: {@code built-in} or its file's path. */
+  public String modelName() {
+    return name;
+  }
+
+  /** SHA-256 (hex) of the model file's bytes: which model made a result, exactly. */
+  public String modelSha256() {
+    return sha256;
+  }
+
+  /** The threshold masks are cut at: the model's own for the chosen test-time augmentation. */
+  public float threshold() {
+    return threshold;
+  }
+
+  /** Frees the network's native memory; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      loaded.network().close();
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
+    }
+  }
+}
