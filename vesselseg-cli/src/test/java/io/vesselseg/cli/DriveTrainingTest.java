@@ -21,7 +21,8 @@ class DriveTrainingTest {
 
   static Path drive() {
     String env = System.getenv("VESSELSEG_DRIVE");
-    Path p = env != null ? Path.of(env) : Path.of(System.getProperty("vesselseg.checkout", "."), "..", "shared", "datasets", "DRIVE");
+    Path p = env != null ? Path.of(env)
+        : Path.of(System.getProperty("vesselseg.checkout", "."), "..", "shared", "datasets", "DRIVE");
     Assumptions.assumeTrue(Files.isDirectory(p.resolve("training").resolve("images")),
         "DRIVE not found at " + p.toAbsolutePath() + "; set VESSELSEG_DRIVE or place it at "
             + "../shared/datasets/DRIVE");

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 final class MlflowServer implements AutoCloseable {
 
   /** The launcher the tests use; absent until {@code bash scripts/mlflow-venv.sh} ran. */
-  static final Path EXECUTABLE = Path.of(System.getProperty("vesselseg.checkout", System.getProperty("user.dir")), ".venv-mlflow", "bin", "mlflow");
+  static final Path EXECUTABLE = Path.of(System.getProperty("vesselseg.checkout", System.getProperty("user.dir")),
+      ".venv-mlflow", "bin", "mlflow");
 
   private final Process process;
   private final String uri;

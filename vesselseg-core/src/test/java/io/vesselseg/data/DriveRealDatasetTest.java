@@ -21,7 +21,8 @@ class DriveRealDatasetTest {
 
   static Path driveRoot() {
     String env = System.getenv("VESSELSEG_DRIVE");
-    Path p = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("vesselseg.checkout", "."), "..", "shared", "datasets", "DRIVE");
+    Path p = env != null && !env.isBlank() ? Path.of(env)
+        : Path.of(System.getProperty("vesselseg.checkout", "."), "..", "shared", "datasets", "DRIVE");
     Assumptions.assumeTrue(Files.isDirectory(p) && DriveDataset.looksLikeDrive(p),
         "DRIVE not found at " + p.toAbsolutePath().normalize()
             + "; set VESSELSEG_DRIVE or place it at ../shared/datasets/DRIVE");
