@@ -102,7 +102,7 @@ class PnmTest {
 
   /**
    * Odd maxvals reach the full range through {@link ImageFiles#readRgb}: the top sample is 1.0, the others
-   * {@code v / maxval} (within half an 8-bit step). TwelveMonkeys' PNM plugin 3.12.0 fails this for maxval
+   * {@code v / maxval} (within half a step: 8-bit up to maxval 255, 16-bit above). TwelveMonkeys' PNM plugin 3.12.0 fails this for maxval
    * 128..254 and 32768..65534, where samples at or above 128 (32768) wrap to near 0.
    */
   @Test
@@ -116,7 +116,7 @@ class PnmTest {
         for (int x = 0; x < 3; x++) {
           for (int c = 0; c < 3; c++) {
             double expected = s[x * 3 + c] / (double) maxval;
-            assertEquals(expected, img.chw()[c * 3 + x], 0.5 / 255 + 1e-6,
+            assertEquals(expected, img.chw()[c * 3 + x], 0.5 / (maxval > 255 ? 65535 : 255) + 1e-6,
                 "maxval " + maxval + " ascii " + ascii + " pixel " + x + " channel " + c);
           }
         }
@@ -139,6 +139,25 @@ class PnmTest {
       assertEquals(1, mask[4]);
       assertEquals(1, mask[12]);
       assertEquals(1f, ImageFiles.readRgb(file).chw()[4]);
+    }
+  }
+
+  /** 16-bit grey PNM (P5 and P2, maxval 65535): 0/1 masks stay 0/1, 0/65535 masks threshold at half. */
+  @Test
+  void sixteenBitGreyMasksRead() {
+    for (boolean ascii : new boolean[] {false, true}) {
+      for (int on : new int[] {1, 65535}) {
+        int[] m = new int[15];
+        m[3] = on;
+        m[9] = on;
+        m[10] = on == 1 ? 0 : 32767; // below half the range: background
+        Path file = dir.resolve("m16-" + on + (ascii ? "a" : "b") + ".pgm.gz");
+        Pnm.write(file, new Pnm.Image(5, 3, 1, 65535, m), ascii);
+        byte[] mask = ImageFiles.readMask(file, 5, 3, null);
+        assertEquals(2, TestImages.sum(mask), "on " + on + " ascii " + ascii);
+        assertEquals(1, mask[3]);
+        assertEquals(1, mask[9]);
+      }
     }
   }
 
