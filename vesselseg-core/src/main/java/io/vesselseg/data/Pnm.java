@@ -1,7 +1,12 @@
 package io.vesselseg.data;
 
 import io.vesselseg.VesselsegException;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,10 +20,15 @@ import java.util.zip.GZIPOutputStream;
  * A small pure-Java reader and writer for the Netpbm formats used by STARE: {@code P6} (binary RGB),
  * {@code P3} (ASCII RGB), {@code P5} (binary grey) and {@code P2} (ASCII grey), with any maxval from 1 to
  * 65535 (16-bit binary samples are big-endian, as the format specifies) and {@code #} comments in the header.
- * {@code javax.imageio} in Java 17 has no PNM plugin.
+ * {@code javax.imageio} in Java 17 has no PNM plugin, and TwelveMonkeys' {@code imageio-pnm} 3.12.0, measured
+ * against this class (issue 24), decodes all 60 STARE files to the same pixels but wraps samples of 128 and
+ * above when maxval is 128..254 (32768 and above for maxval 32768..65534; a signed {@code byte}/{@code short}
+ * in its scaling), cannot read grey files with maxval 1 (0/1 masks), and reports a truncated file as a bare
+ * {@code EOFException}.
  *
  * <p>{@link #decode} returns the raw samples; {@link #toImage} scales them to an 8-bit {@link BufferedImage}
- * ({@code TYPE_3BYTE_BGR} or {@code TYPE_BYTE_GRAY}), which is what {@link ImageFiles} works with.
+ * ({@code TYPE_3BYTE_BGR} or {@code TYPE_BYTE_GRAY}) for maxval up to 255, else to a 16-bit one, which is what
+ * {@link ImageFiles} works with.
  */
 public final class Pnm {
 
@@ -113,15 +123,29 @@ public final class Pnm {
     return new Image(width, height, channels, maxval, samples);
   }
 
-  /** Converts decoded samples to an 8-bit image (values scaled by {@code 255 / maxval}, rounded). */
+  /**
+   * Converts decoded samples to an image: 8-bit for maxval up to 255 (values scaled by {@code 255 / maxval},
+   * rounded), else 16-bit (scaled by {@code 65535 / maxval}), so 16-bit files keep their precision and a 0/1
+   * mask saved with maxval 65535 stays 0/1.
+   */
   public static BufferedImage toImage(Image img) {
     int w = img.width();
     int h = img.height();
     int c = img.channels();
-    BufferedImage out = new BufferedImage(w, h, c == 3 ? BufferedImage.TYPE_3BYTE_BGR : BufferedImage.TYPE_BYTE_GRAY);
+    boolean wide = img.maxval() > 255;
+    BufferedImage out;
+    if (!wide) {
+      out = new BufferedImage(w, h, c == 3 ? BufferedImage.TYPE_3BYTE_BGR : BufferedImage.TYPE_BYTE_GRAY);
+    } else if (c == 1) {
+      out = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
+    } else {
+      ColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), new int[] {16, 16, 16},
+          false, false, Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
+      out = new BufferedImage(cm, cm.createCompatibleWritableRaster(w, h), false, null);
+    }
     WritableRaster raster = out.getRaster();
     int[] scaled = new int[img.samples().length];
-    double f = 255.0 / img.maxval();
+    double f = (wide ? 65535.0 : 255.0) / img.maxval();
     for (int i = 0; i < scaled.length; i++) {
       scaled[i] = (int) Math.round(img.samples()[i] * f);
     }

@@ -100,6 +100,67 @@ class PnmTest {
     assertTrue(e4.getMessage().contains("above maxval 10"), e4.getMessage());
   }
 
+  /**
+   * Odd maxvals reach the full range through {@link ImageFiles#readRgb}: the top sample is 1.0, the others
+   * {@code v / maxval} (within half a step: 8-bit up to maxval 255, 16-bit above). TwelveMonkeys' PNM plugin 3.12.0 fails this for maxval
+   * 128..254 and 32768..65534, where samples at or above 128 (32768) wrap to near 0.
+   */
+  @Test
+  void oddMaxvalsScaleToTheFullRange() {
+    for (int maxval : new int[] {1, 15, 200, 254, 1023, 40000, 65534}) {
+      for (boolean ascii : new boolean[] {false, true}) {
+        int[] s = {0, 0, 0, maxval, maxval, maxval, maxval / 2, maxval / 2 + 1, maxval - 1};
+        Path file = dir.resolve("odd" + maxval + (ascii ? "a" : "b") + ".ppm");
+        Pnm.write(file, new Pnm.Image(3, 1, 3, maxval, s), ascii);
+        RgbImage img = ImageFiles.readRgb(file);
+        for (int x = 0; x < 3; x++) {
+          for (int c = 0; c < 3; c++) {
+            double expected = s[x * 3 + c] / (double) maxval;
+            assertEquals(expected, img.chw()[c * 3 + x], 0.5 / (maxval > 255 ? 65535 : 255) + 1e-6,
+                "maxval " + maxval + " ascii " + ascii + " pixel " + x + " channel " + c);
+          }
+        }
+        assertEquals(1f, img.chw()[1], "maxval " + maxval + ": the top sample is white");
+      }
+    }
+  }
+
+  /** Grey PNM masks with maxval 1 (P5 and P2) read as 0/1 masks; TwelveMonkeys 3.12.0 cannot read them. */
+  @Test
+  void greyMaxvalOneMasksRead() {
+    int[] m = new int[15];
+    m[4] = 1;
+    m[12] = 1;
+    for (boolean ascii : new boolean[] {false, true}) {
+      Path file = dir.resolve("m1" + (ascii ? "a" : "b") + ".pgm");
+      Pnm.write(file, new Pnm.Image(5, 3, 1, 1, m), ascii);
+      byte[] mask = ImageFiles.readMask(file, 5, 3, null);
+      assertEquals(2, TestImages.sum(mask), "ascii " + ascii);
+      assertEquals(1, mask[4]);
+      assertEquals(1, mask[12]);
+      assertEquals(1f, ImageFiles.readRgb(file).chw()[4]);
+    }
+  }
+
+  /** 16-bit grey PNM (P5 and P2, maxval 65535): 0/1 masks stay 0/1, 0/65535 masks threshold at half. */
+  @Test
+  void sixteenBitGreyMasksRead() {
+    for (boolean ascii : new boolean[] {false, true}) {
+      for (int on : new int[] {1, 65535}) {
+        int[] m = new int[15];
+        m[3] = on;
+        m[9] = on;
+        m[10] = on == 1 ? 0 : 32767; // below half the range: background
+        Path file = dir.resolve("m16-" + on + (ascii ? "a" : "b") + ".pgm.gz");
+        Pnm.write(file, new Pnm.Image(5, 3, 1, 65535, m), ascii);
+        byte[] mask = ImageFiles.readMask(file, 5, 3, null);
+        assertEquals(2, TestImages.sum(mask), "on " + on + " ascii " + ascii);
+        assertEquals(1, mask[3]);
+        assertEquals(1, mask[9]);
+      }
+    }
+  }
+
   @Test
   void zeroOneMasksStoredIn8BitsReadAsBinary() throws Exception {
     java.awt.image.BufferedImage m = new java.awt.image.BufferedImage(4, 3,
