@@ -19,7 +19,7 @@ base recipe; `steps` is scaled where a variant costs more or less CPU time per s
                    [--group 6] [--workers 8] [--threads 1] [--max-seconds 420] [--steps-scale 1.0]
                    [--progress] [--check]
 
---group 1 trains one fold per process (how docs/screens/2026-11-27-*.json were made: 12 such processes at once
+--group 1 trains one fold per process (how docs/lab/screens/2026-11-27-*.json were made: 12 such processes at once
 on an H200 took ~415 s for 3,200 steps each). Without a GPU it runs on the CPU, as slowly as the Java tool
 (2 cores: `--group 1 --workers 2 --threads 1`, ~2.65 s per step per fold for the W-Net on an AVX2 EPYC,
 1.0 s on an AVX-512 one; a grouped net is no faster there), which makes a variant quick to write and probe

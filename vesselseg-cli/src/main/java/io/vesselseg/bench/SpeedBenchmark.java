@@ -63,7 +63,7 @@ public final class SpeedBenchmark {
 
   private SpeedBenchmark() {}
 
-  /** Runs every configuration and returns the figures (see the README's "bench speed" section for keys). */
+  /** Runs every configuration and returns the figures (docs/results.md, "Speed and memory", lists the keys). */
   public static Map<String, Object> run(Options o, Consumer<String> log) {
     TorchPeer peer = TorchPeer.require();
     int threads = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();

@@ -46,7 +46,7 @@ final class ExportCommand implements Callable<Integer> {
   String figuresKey;
 
   @Option(names = "--meta", description = "extra metadata KEY=VALUE (repeatable), e.g. fov_diameter=540 or "
-      + "calibration={\"type\":\"fov-median-logit\",\"offset\":-6} (see the README's model format)")
+      + "calibration={\"type\":\"fov-median-logit\",\"offset\":-6} (see docs/model-format.md)")
   Map<String, String> meta = new LinkedHashMap<>();
 
   @Option(names = "--calibrate-on", paramLabel = "DATASET",
