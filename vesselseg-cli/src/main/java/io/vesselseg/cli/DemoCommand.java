@@ -65,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         ComputeDevice.resolve(device), Precision.FP32);
     Path pictures = out.resolve("predictions");
     try (var net = loaded.network()) {
-      float t = loaded.meta().threshold();
+      float t = loaded.meta().thresholds().plain();
       var result = ModelEvaluation.run(new Predictor(net, false), test, t, false, id -> { });
       System.out.println("\nscores on " + test.size() + " unseen synthetic images (inside the FOV):");
       System.out.println(result.model().toTable());

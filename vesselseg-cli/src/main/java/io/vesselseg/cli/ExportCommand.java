@@ -6,11 +6,11 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Datasets;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Models;
-import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.SafeTensors;
-import io.vesselseg.model.Tta;
+import io.vesselseg.model.ThresholdOrigin;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.train.BorrowedThresholds;
 import io.vesselseg.train.TtaThresholds;
 import java.io.IOException;
@@ -66,7 +66,7 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Map<String, String> extra = new LinkedHashMap<>(meta);
-    Calibration.parse(extra.get(Calibration.KEY), "--meta " + Calibration.KEY); // refused before writing
+    extra.forEach((k, v) -> Thresholds.check(k, v, "--meta " + k)); // refused before writing
     if (figures != null) {
       ObjectMapper json = new ObjectMapper();
       try {
@@ -88,11 +88,9 @@ final class ExportCommand implements Callable<Integer> {
         throw new VesselsegException.Data("cannot read --figures " + figures + ": " + e.getMessage(), e);
       }
     }
-    if (thresholdsFrom != null) {
-      extra.putAll(borrowedThresholds(Models.resolve(model)));
-    }
+    Thresholds borrowed = thresholdsFrom != null ? borrowedThresholds(Models.resolve(model)) : null;
     List<Sample> validation = calibrateOn != null ? validationImages(Models.resolve(model)) : null;
-    Path written = Models.export(model, out, extra);
+    Path written = Models.export(model, out, extra, borrowed);
     if (validation != null) {
       try {
         System.out.println("test-time augmentation, thresholds and F1 on the validation images: "
@@ -111,11 +109,11 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   /**
-   * The metadata that gives a model trained on every image the thresholds of --thresholds-from: the plain
-   * threshold, the --tta/--tta8 ones (null, i.e. removed, where the reference has none), their source and the
-   * reference's calibration (removed where it has none).
+   * The thresholds of --thresholds-from for a model trained on every image: the plain threshold, the
+   * --tta/--tta8 ones where the reference has them (the model's own are dropped), their source and the
+   * reference's calibration (or none).
    */
-  private Map<String, String> borrowedThresholds(Path modelFile) {
+  private Thresholds borrowedThresholds(Path modelFile) {
     Map<String, String> meta = SafeTensors.read(modelFile).metadata();
     if (!Checkpoint.validationImages(meta).isEmpty()) {
       throw new VesselsegException.Usage("--thresholds-from: " + model + " held images out and picked its "
@@ -127,22 +125,13 @@ final class ExportCommand implements Callable<Integer> {
       System.err.println("warning: --thresholds-from " + thresholdsFrom + " comes from another recipe ("
           + String.join(", ", b.recipeDifferences()) + "): its thresholds may not suit this model");
     }
-    Map<String, String> out = new LinkedHashMap<>();
-    out.put("threshold", Float.toString(b.threshold()));
-    for (Tta tta : Tta.values()) {
-      if (tta != Tta.NONE) {
-        out.put(Checkpoint.thresholdKey(tta), null);
-      }
-    }
-    out.put(Calibration.KEY, null); // thresholds come with the calibration they were picked under, or none
-    out.putAll(b.metadata());
-    return out;
+    return b.thresholds();
   }
 
   /** The model's validation images (ids in its metadata) from the training split of --calibrate-on. */
   private List<Sample> validationImages(Path modelFile) {
     Map<String, String> meta = SafeTensors.read(modelFile).metadata();
-    if (meta.containsKey("thresholds_from")) {
+    if (Thresholds.fromMetadata(meta, "model file " + modelFile).origin() instanceof ThresholdOrigin.Borrowed) {
       throw new VesselsegException.Usage("--calibrate-on: " + model + " was trained on every training image, so "
           + "none is left to pick thresholds on; it already carries those of its reference run (metadata "
           + "'thresholds_from'): export it without --calibrate-on");

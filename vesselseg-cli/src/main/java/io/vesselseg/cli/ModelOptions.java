@@ -50,7 +50,7 @@ final class ModelOptions {
 
   /** The model's threshold for the chosen test-time augmentation. */
   float threshold(Checkpoint.Loaded loaded) {
-    return loaded.meta().threshold(tta());
+    return loaded.meta().thresholds().forTta(tta());
   }
 
   /** A whole-image predictor with the chosen test-time augmentation. */

@@ -16,6 +16,7 @@ import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.viz.Overlay;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -209,8 +210,8 @@ class CliTest {
     Path borrowed = dir.resolve("borrowed.safetensors");
     try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
         Normalization.unit(), 3)) {
-      Checkpoint.save(borrowed, net, 0.5f, Map.of("validation_images", "[]", "thresholds_from",
-          "{\"file\":\"runs/c/best.safetensors\"}"), null);
+      Checkpoint.save(borrowed, net, Thresholds.fromMetadata(Map.of("threshold", "0.5", "thresholds_from",
+          "{\"file\":\"runs/c/best.safetensors\"}")), Map.of("validation_images", "[]"), null);
     }
     Outcome all = run("export", "--model", borrowed.toString(), "--out", refused.toString(),
         "--calibrate-on", "synthetic");
@@ -265,8 +266,9 @@ class CliTest {
     Path refit = dir.resolve("refit.safetensors");
     try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
         Normalization.unit(), 3)) {
-      Checkpoint.save(refit, net, 0.5f, Map.of("validation_images", "[]", "threshold_flips", "0.45",
-          "threshold_d8", "0.44", "thresholds_from", "{\"file\":\"runs/j/best.safetensors\"}"), null);
+      Checkpoint.save(refit, net, Thresholds.fromMetadata(Map.of("threshold", "0.5", "threshold_flips", "0.45",
+          "threshold_d8", "0.44", "thresholds_from", "{\"file\":\"runs/j/best.safetensors\"}")),
+          Map.of("validation_images", "[]"), null);
     }
     Path cv = dir.resolve("cv.json");
     Files.writeString(cv, "{\"format\":\"vesselseg-crossval-1\",\"weights\":\"last\",\"folds\":["

@@ -7,6 +7,8 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Calibration;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.ThresholdOrigin;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.model.Tta;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,26 +26,26 @@ import java.util.Objects;
  * normalisation, FOV scale and validation images. Each threshold ({@code threshold}, {@code threshold_flips},
  * {@code threshold_d8}) is kept when every member has the same one (members that borrowed one crossval's
  * thresholds), else it becomes the members' mean, and {@code ensemble} in the metadata says which.
- * {@code config}, {@code provenance} and {@code thresholds_from} stay the first member's; {@code ensemble} lists
- * every member's source, seed, loss, epoch and threshold. Everything else a member's file carried (its
- * validation figures, training state, evaluation figures such as {@code drive_test}) describes that member,
- * not the ensemble, and is left out.
+ * The members must share their calibration, which the ensemble keeps. {@code config}, {@code provenance} and
+ * where the thresholds came from ({@code thresholds_from}, the validation images) stay the first member's;
+ * {@code ensemble} lists every member's source, seed, loss, epoch and threshold. Everything else a member's
+ * file carried (its validation figures, training state, evaluation figures such as {@code drive_test})
+ * describes that member, not the ensemble, and is left out.
  */
 public final class Ensembles {
 
-  /** Metadata every member must share (absent counts as a value). */
+  /** Metadata every member must share (absent counts as a value), besides the calibration. */
   private static final List<String> SHARED = List.of("format", "normalization", "fov_diameter",
-      "validation_images", Calibration.KEY);
+      "validation_images");
   /** Metadata of the first member the ensemble keeps, besides {@link #SHARED} and the thresholds. */
-  private static final List<String> KEPT = List.of("config", "provenance", "thresholds_from");
-  /** The threshold metadata keys: plain, then one per test-time augmentation. */
-  private static final List<String> THRESHOLD_KEYS = thresholdKeys();
+  private static final List<String> KEPT = List.of("config", "provenance");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Ensembles() {}
 
   /** One source file read for combining. */
-  private record Source(String arg, Path file, SafeTensors.Contents contents, ObjectNode architecture, int members) {}
+  private record Source(String arg, Path file, SafeTensors.Contents contents, ObjectNode architecture, int members,
+      Thresholds thresholds) {}
 
   /**
    * Writes the ensemble of {@code args} (run directories, whose model file {@code name} is taken, or model
@@ -84,7 +86,7 @@ public final class Ensembles {
     }
     Map<String, String> meta = new LinkedHashMap<>();
     first.contents().metadata().forEach((k, v) -> {
-      if (SHARED.contains(k) || KEPT.contains(k) || THRESHOLD_KEYS.contains(k)) {
+      if (SHARED.contains(k) || KEPT.contains(k)) {
         meta.put(k, v);
       }
     });
@@ -92,9 +94,15 @@ public final class Ensembles {
     arch.put("members", total);
     meta.put("architecture", arch.toString());
     ObjectNode info = JSON.createObjectNode();
-    for (String key : THRESHOLD_KEYS) {
-      info.put(key, threshold(sources, key, meta));
+    // the members' validation figures describe them, not the ensemble: only the images are kept
+    Thresholds thresholds = first.thresholds().origin() instanceof ThresholdOrigin.Validation v
+        ? first.thresholds().withOrigin(ThresholdOrigin.Validation.on(v.images())) : first.thresholds();
+    for (Tta tta : Tta.values()) {
+      Combined c = combined(sources, tta);
+      thresholds = thresholds.with(tta, c.threshold());
+      info.put(Thresholds.key(tta), c.how());
     }
+    thresholds.writeTo(meta);
     var list = info.putArray("members");
     for (Source s : sources) {
       ObjectNode m = list.addObject();
@@ -105,7 +113,7 @@ public final class Ensembles {
       m.set("seed", config.path("seed"));
       m.set("loss", config.path("loss"));
       m.put("epoch", sm.get("epoch"));
-      m.put("threshold", sm.get("threshold"));
+      m.put(Thresholds.key(Tta.NONE), Float.toString(s.thresholds().plain()));
     }
     meta.put("ensemble", info.toString());
     SafeTensors.write(out, tensors, meta);
@@ -113,19 +121,19 @@ public final class Ensembles {
   }
 
   /**
-   * Replaces the thresholds of the ensemble file {@code file} with {@code picked} (metadata entries such as
-   * {@code threshold}, {@code threshold_flips}, {@code val_f1}), and records {@code origin} as where each
-   * threshold came from in its {@code ensemble} entry.
+   * Replaces the thresholds of the ensemble file {@code file} with {@code picked} (e.g. picked on its validation
+   * images by {@code TtaThresholds}), and records {@code origin} in its {@code ensemble} entry as where each
+   * threshold of {@code picked} came from.
    */
-  public static void setThresholds(Path file, Map<String, String> picked, String origin) {
+  public static void setThresholds(Path file, Thresholds picked, String origin) {
     SafeTensors.Contents c = SafeTensors.read(file);
     Map<String, String> meta = new LinkedHashMap<>(c.metadata());
-    meta.putAll(picked);
+    picked.writeTo(meta);
     try {
       ObjectNode info = (ObjectNode) JSON.readTree(meta.get("ensemble"));
-      for (String key : THRESHOLD_KEYS) {
-        if (picked.containsKey(key)) {
-          info.put(key, origin);
+      for (Tta tta : Tta.values()) {
+        if (picked.has(tta)) {
+          info.put(Thresholds.key(tta), origin);
         }
       }
       meta.put("ensemble", info.toString());
@@ -136,36 +144,26 @@ public final class Ensembles {
     SafeTensors.write(file, c.tensors(), meta);
   }
 
+  /** The ensemble's threshold for one mode (NaN: none) and how it was made of the members'. */
+  private record Combined(float threshold, String how) {}
+
   /**
-   * Sets {@code key} in {@code meta} from the members (kept when all agree, else their mean; removed when a
-   * member lacks it, so the plain threshold is used) and says which.
+   * The ensemble's threshold for {@code tta} from the members': kept when all agree, else their mean; none when
+   * a member lacks it, so the plain threshold is used.
    */
-  private static String threshold(List<Source> sources, String key, Map<String, String> meta) {
+  private static Combined combined(List<Source> sources, Tta tta) {
     List<Float> values = new ArrayList<>();
     for (Source s : sources) {
-      String v = s.contents().metadata().get(key);
-      if (v == null) {
-        meta.remove(key);
-        return "absent from " + s.file();
+      if (!s.thresholds().has(tta)) {
+        return new Combined(Float.NaN, "absent from " + s.file());
       }
-      values.add(Float.parseFloat(v));
+      values.add(s.thresholds().forTta(tta));
     }
     if (values.stream().distinct().count() == 1) {
-      return "shared by every member";
+      return new Combined(values.get(0), "shared by every member");
     }
     double mean = values.stream().mapToDouble(Float::doubleValue).average().orElseThrow();
-    meta.put(key, Float.toString((float) mean));
-    return "mean of the members' " + values;
-  }
-
-  private static List<String> thresholdKeys() {
-    List<String> keys = new ArrayList<>(List.of("threshold"));
-    for (Tta t : Tta.values()) {
-      if (t != Tta.NONE) {
-        keys.add(Checkpoint.thresholdKey(t));
-      }
-    }
-    return List.copyOf(keys);
+    return new Combined((float) mean, "mean of the members' " + values);
   }
 
   /** The training configuration a member's file records (missing when it records none). */
@@ -184,11 +182,12 @@ public final class Ensembles {
       throw new VesselsegException.Model("model file " + file + " has format '" + format + "', expected '"
           + Checkpoint.FORMAT + "': only vesselseg model files can be combined");
     }
+    Thresholds thresholds = Thresholds.fromMetadata(c.metadata(), "model file " + file);
     try {
       ObjectNode arch = (ObjectNode) JSON.readTree(c.metadata().get("architecture"));
       int members = arch.path("members").asInt(1);
       arch.remove("members");
-      return new Source(arg, file, c, arch, members);
+      return new Source(arg, file, c, arch, members, thresholds);
     } catch (IOException | RuntimeException e) {
       throw new VesselsegException.Model("model file " + file + " has unreadable architecture metadata ("
           + e.getMessage() + "): the file is damaged or from another tool", e);
@@ -251,6 +250,14 @@ public final class Ensembles {
             + key + "' differs (" + b + " vs " + a + "); an ensemble's members must be trained on the same "
             + "data with the same input (same --input and validation images)");
       }
+    }
+    Calibration a = first.thresholds().calibration();
+    Calibration b = s.thresholds().calibration();
+    if (!a.equals(b)) {
+      throw new VesselsegException.Usage("cannot combine " + s.arg() + " with " + first.arg() + ": their '"
+          + Calibration.KEY + "' differs (" + (b.active() ? b.toJson() : null) + " vs " + (a.active() ? a.toJson()
+          : null) + "); an ensemble's members must be trained on the same data with the same input (same --input "
+          + "and validation images)");
     }
   }
 }

@@ -5,6 +5,7 @@ import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Thresholds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -64,10 +65,21 @@ public final class Models {
   /**
    * Writes a model for distribution: the weights and metadata of {@code arg} (a run directory or model file)
    * without any optimizer state, plus {@code extra} metadata (e.g. the test figures it reached; a null value
-   * removes the key).
+   * removes the key). Threshold entries of {@code extra} (such as {@code threshold} or {@code calibration})
+   * amend the file's {@link Thresholds}, which are read back and written as that type writes them: a value it
+   * cannot read is refused before anything is written.
    */
   public static Path export(String arg, Path out, Map<String, String> extra) {
-    SafeTensors.Contents c = SafeTensors.read(resolve(arg));
+    return export(arg, out, extra, null);
+  }
+
+  /**
+   * {@link #export(String, Path, Map)} with the file's thresholds replaced by {@code thresholds} (null: kept,
+   * amended by {@code extra}).
+   */
+  public static Path export(String arg, Path out, Map<String, String> extra, Thresholds thresholds) {
+    Path file = resolve(arg);
+    SafeTensors.Contents c = SafeTensors.read(file);
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
     c.tensors().forEach((k, v) -> {
       if (!k.startsWith("optimizer.")) {
@@ -77,6 +89,9 @@ public final class Models {
     Map<String, String> meta = new LinkedHashMap<>(c.metadata());
     meta.putAll(extra);
     meta.values().removeIf(Objects::isNull);
+    Thresholds written = thresholds != null ? thresholds
+        : Thresholds.fromMetadata(meta, "model file " + file + " with the metadata given");
+    written.writeTo(meta);
     SafeTensors.write(out, tensors, meta);
     return out;
   }

@@ -26,8 +26,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Model and checkpoint files: safetensors holding every parameter and buffer of the U-Net under its PyTorch
- * name, with {@code __metadata__} keys {@code format}, {@code architecture}, {@code normalization},
- * {@code threshold}, optionally {@code calibration} ({@link Calibration}), and whatever the caller adds
+ * name, with {@code __metadata__} keys {@code format}, {@code architecture}, {@code normalization}, the
+ * {@link Thresholds} ({@code threshold}, optionally {@code threshold_flips}, {@code threshold_d8},
+ * {@code calibration}, {@code thresholds_from}, validation figures), and whatever the caller adds
  * (config, provenance, epoch, seed, metrics). A training
  * checkpoint also holds the optimizer state as a U8 tensor {@code optimizer.libtorch_archive} (libtorch's
  * own serialisation of AdamW's moments) and, when training averages the weights, that average under
@@ -51,8 +52,16 @@ public final class Checkpoint {
   private static final String MEMBERS_PREFIX = "members.";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What a model file says besides its weights. {@code metadata} holds every string key of the file. */
-  public record Meta(Architecture architecture, Normalization normalization, float threshold,
+  /**
+   * What a model file says besides its weights.
+   *
+   * @param architecture  the network's shape
+   * @param normalization how photographs are turned into its input
+   * @param thresholds    its thresholds, their calibration and where they were chosen: {@code
+   *                      thresholds().forTta(tta)} is the one to cut predictions made with {@code tta} at
+   * @param metadata      every string key of the file, these included
+   */
+  public record Meta(Architecture architecture, Normalization normalization, Thresholds thresholds,
       Map<String, String> metadata) {
 
     /** How many networks the file holds (its architecture's {@code members}; 1 when absent). */
@@ -62,15 +71,6 @@ public final class Checkpoint {
       } catch (IOException | RuntimeException e) {
         return 1;
       }
-    }
-
-    /**
-     * The threshold for predictions made with {@code tta}: the one picked on the validation images under that
-     * augmentation ({@link #thresholdKey}) when the file records it, else {@link #threshold()}.
-     */
-    public float threshold(Tta tta) {
-      String v = tta == Tta.NONE ? null : metadata.get(thresholdKey(tta));
-      return v != null ? Float.parseFloat(v) : threshold;
     }
   }
 
@@ -88,18 +88,32 @@ public final class Checkpoint {
     }
   }
 
-  /** Metadata key of the validation threshold for predictions averaged over {@code tta}. */
-  public static String thresholdKey(Tta tta) {
-    return "threshold_" + tta.label();
-  }
-
   /** A loaded model; {@code optimizerState} is null for exported models. */
   public record Loaded(Network network, Meta meta, byte[] optimizerState) {}
 
   private Checkpoint() {}
 
-  /** Writes weights + metadata (+ optimizer state when {@code step} is not null) atomically. */
+  /**
+   * {@link #save(Path, Network, Thresholds, Map, TrainStep)} of a model whose only threshold is {@code threshold},
+   * picked under the network's calibration, with no recorded origin.
+   */
   public static void save(Path file, Network net, float threshold, Map<String, String> extra, TrainStep step) {
+    save(file, net, Thresholds.of(threshold).withCalibration(net.calibration()), extra, step);
+  }
+
+  /**
+   * Writes weights + metadata (+ optimizer state when {@code step} is not null) atomically: the file's
+   * thresholds and calibration are {@code thresholds} (the network's own calibration is not consulted), and
+   * {@code extra} adds other keys; it may not hold keys of {@link Thresholds}.
+   */
+  public static void save(Path file, Network net, Thresholds thresholds, Map<String, String> extra,
+      TrainStep step) {
+    for (String key : extra.keySet()) {
+      if (Thresholds.owns(key)) {
+        throw new IllegalArgumentException("extra metadata " + key + " belongs to the thresholds: pass it in "
+            + "the Thresholds, which write it");
+      }
+    }
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
     for (int i = 0; i < net.members(); i++) {
       Map<String, SafeTensors.Entry> member = new LinkedHashMap<>();
@@ -129,10 +143,7 @@ public final class Checkpoint {
     Normalization n = net.normalization();
     meta.put("normalization", "{\"mean\":" + Arrays.toString(n.mean()) + ",\"std\":"
         + Arrays.toString(n.std()) + ",\"channels\":\"" + n.channels() + "\"}");
-    meta.put("threshold", Float.toString(threshold));
-    if (net.calibration().active()) {
-      meta.put(Calibration.KEY, net.calibration().toJson());
-    }
+    meta.putAll(thresholds.toMetadata());
     extra.forEach(meta::putIfAbsent);
     SafeTensors.write(file, tensors, meta);
   }
@@ -209,9 +220,8 @@ public final class Checkpoint {
           + "expected 1.." + MAX_MEMBERS + ": the file is damaged or from another tool");
     }
     int used = Math.min(members, maxMembers);
-    Calibration calibration = Calibration.parse(c.metadata().get(Calibration.KEY), "model file " + name);
     Network net = Network.createEnsemble(meta.architecture(), used, device, precision, meta.normalization());
-    net.setCalibration(calibration);
+    net.setCalibration(meta.thresholds().calibration());
     try {
       for (int i = 0; i < used; i++) {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
@@ -233,6 +243,7 @@ public final class Checkpoint {
       throw new VesselsegException.Model("model file " + name + " has format '" + m.get("format")
           + "', expected '" + FORMAT + "': it was not written by this version of vesselseg");
     }
+    Thresholds thresholds = Thresholds.fromMetadata(m, "model file " + name);
     try {
       JsonNode a = JSON.readTree(m.get("architecture"));
       JsonNode n = JSON.readTree(m.get("normalization"));
@@ -244,8 +255,7 @@ public final class Checkpoint {
       }
       return new Meta(new Architecture(a.get("depth").asInt(), a.get("base_channels").asInt(),
               a.path("refine_depth").asInt(0), a.path("refine_channels").asInt(0)),
-          new Normalization(mean, std, n.path("channels").asText("rgb")), Float.parseFloat(m.get("threshold")),
-          Map.copyOf(m));
+          new Normalization(mean, std, n.path("channels").asText("rgb")), thresholds, Map.copyOf(m));
     } catch (IOException | RuntimeException e) {
       throw new VesselsegException.Model("model file " + name + " has unreadable metadata ("
           + e.getMessage() + "): the file is damaged or from another tool", e);

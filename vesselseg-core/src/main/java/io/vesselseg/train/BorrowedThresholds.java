@@ -5,16 +5,17 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Calibration;
-import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.ThresholdOrigin;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.model.Tta;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.EnumMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,13 +28,12 @@ import java.util.Objects;
  * also be a cross-validation of the recipe ({@code crossval --json}): then the thresholds are the ones that
  * maximise F1 on the pooled out-of-fold predictions of all its folds.
  *
- * @param threshold the plain threshold
- * @param metadata  model-file entries: {@code threshold_flips}/{@code threshold_d8} when the reference has
- *                  them, and {@code thresholds_from}
+ * @param thresholds        the borrowed thresholds (plain, and {@code --tta}/{@code --tta8} where the
+ *                          reference has them), under the reference's calibration, with a
+ *                          {@link ThresholdOrigin.Borrowed} origin naming the reference
  * @param recipeDifferences config keys on which this run and the reference differ (empty: same recipe)
  */
-public record BorrowedThresholds(float threshold, Map<String, String> metadata,
-    List<String> recipeDifferences) {
+public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDifferences) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Config keys that make the recipe: a reference that differs on any of them is warned about. */
@@ -65,33 +65,24 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       return fromCrossval(file, bytes, recipe);
     }
     Map<String, String> meta = SafeTensors.parse(bytes, file.toString()).metadata();
-    List<String> validation = Checkpoint.validationImages(meta);
-    if (meta.containsKey("thresholds_from") || validation.isEmpty() || !meta.containsKey("threshold")) {
+    Thresholds reference = meta.containsKey(Thresholds.key(Tta.NONE))
+        ? Thresholds.fromMetadata(meta, "--thresholds-from " + file) : null;
+    if (reference == null || !(reference.origin() instanceof ThresholdOrigin.Validation picked)) {
       throw new VesselsegException.Usage("--thresholds-from " + file + ": expected a model whose threshold was "
           + "picked on held-out images (metadata 'validation_images' and 'threshold'), found "
-          + (meta.containsKey("thresholds_from") ? "one that borrowed its thresholds too" : "none recorded")
+          + (reference != null && reference.origin() instanceof ThresholdOrigin.Borrowed
+              ? "one that borrowed its thresholds too" : "none recorded")
           + "; point at the run that held images out");
     }
-    float threshold = Float.parseFloat(meta.get("threshold"));
-    Map<String, String> out = new LinkedHashMap<>();
-    Map<String, Object> source = new LinkedHashMap<>();
-    source.put("file", file.toString());
-    source.put("sha256", sha256(bytes));
-    source.put("validation_images", validation);
-    source.put("threshold", threshold);
-    copy(meta, "val_f1", source);
+    Map<Tta, Float> thresholds = new EnumMap<>(Tta.class);
     for (Tta tta : Tta.values()) {
-      if (tta != Tta.NONE && meta.containsKey(Checkpoint.thresholdKey(tta))) {
-        out.put(Checkpoint.thresholdKey(tta), meta.get(Checkpoint.thresholdKey(tta)));
-        source.put(Checkpoint.thresholdKey(tta), Float.parseFloat(meta.get(Checkpoint.thresholdKey(tta))));
-        copy(meta, "val_f1_" + tta.label(), source);
+      if (reference.has(tta)) {
+        thresholds.put(tta, reference.forTta(tta));
       }
     }
-    out.put("thresholds_from", json(source));
-    if (meta.containsKey(Calibration.KEY)) { // thresholds hold only under the calibration they were picked with
-      out.put(Calibration.KEY, Calibration.parse(meta.get(Calibration.KEY), file.toString()).toJson());
-    }
-    return new BorrowedThresholds(threshold, out, differences(recipe(meta.get("config")), recipe));
+    // thresholds hold only under the calibration they were picked with, which the reference's keep
+    return new BorrowedThresholds(reference.withOrigin(new ThresholdOrigin.Borrowed(file.toString(), sha256(bytes),
+        null, picked.images(), thresholds, picked.f1())), differences(recipe(meta.get("config")), recipe));
   }
 
   /** The pooled out-of-fold thresholds of a {@link CrossValidation} JSON. */
@@ -108,42 +99,54 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
       throw new VesselsegException.Usage("--thresholds-from " + file + ": expected the JSON written by crossval "
           + "--json (format " + CrossValidation.FORMAT + "), found another JSON file; re-run crossval with --json");
     }
-    if (!(best.get(Tta.NONE.label()) instanceof Map<?, ?> plain)) {
+    if (!(best.get(Tta.NONE.label()) instanceof Map<?, ?>)) {
       throw new VesselsegException.Usage("--thresholds-from " + file + ": expected the pooled plain threshold "
           + "(pooled_best.none), found only " + best.keySet() + "; re-run crossval without --tta/--tta8 or with "
           + "--tta-thresholds");
     }
-    Map<String, String> out = new LinkedHashMap<>();
-    Map<String, Object> source = new LinkedHashMap<>();
-    source.put("file", file.toString());
-    source.put("sha256", sha256(bytes));
-    source.put("crossval_weights", doc.get("weights"));
-    List<Object> held = new java.util.ArrayList<>();
+    List<String> held = new java.util.ArrayList<>();
     if (doc.get("folds") instanceof List<?> folds) {
       folds.forEach(f -> {
         if (f instanceof Map<?, ?> fold && fold.get("validation_images") instanceof List<?> ids) {
-          held.addAll(ids);
+          ids.forEach(id -> held.add(String.valueOf(id)));
         }
       });
     }
-    source.put("validation_images", held);
-    float threshold = threshold(plain, file);
-    source.put("threshold", threshold);
-    source.put("val_f1", plain.get("f1"));
+    Map<Tta, Float> thresholds = new EnumMap<>(Tta.class);
+    Map<Tta, Double> f1 = new EnumMap<>(Tta.class);
     for (Tta tta : Tta.values()) {
-      if (tta != Tta.NONE && best.get(tta.label()) instanceof Map<?, ?> m) {
-        float t = threshold(m, file);
-        out.put(Checkpoint.thresholdKey(tta), Float.toString(t));
-        source.put(Checkpoint.thresholdKey(tta), t);
-        source.put("val_f1_" + tta.label(), m.get("f1"));
+      if (best.get(tta.label()) instanceof Map<?, ?> m) {
+        thresholds.put(tta, threshold(m, file));
+        if (m.get("f1") instanceof Number n) {
+          f1.put(tta, n.doubleValue());
+        }
       }
     }
-    out.put("thresholds_from", json(source));
-    if (doc.get(Calibration.KEY) != null) { // thresholds hold only under the calibration they were picked with
-      out.put(Calibration.KEY, Calibration.parse(json(doc.get(Calibration.KEY)), "--thresholds-from " + file)
-          .toJson());
+    // an old crossval JSON without "weights" scored the folds' best epochs, as --weights does by default
+    String weights = doc.get("weights") instanceof String w ? w : CrossValidation.Weights.BEST.label();
+    ThresholdOrigin.Borrowed origin = new ThresholdOrigin.Borrowed(file.toString(), sha256(bytes), weights, held,
+        thresholds, f1);
+    Thresholds t = Thresholds.of(thresholds.get(Tta.NONE)).withOrigin(origin);
+    for (Tta tta : thresholds.keySet()) {
+      t = t.with(tta, thresholds.get(tta));
     }
-    return new BorrowedThresholds(threshold, out, differences(recipe(json(foldRecipe)), run));
+    if (doc.get(Calibration.KEY) != null) { // thresholds hold only under the calibration they were picked with
+      t = t.withCalibration(Calibration.parse(json(doc.get(Calibration.KEY)), "--thresholds-from " + file));
+    }
+    return new BorrowedThresholds(t, differences(recipe(json(foldRecipe)), run));
+  }
+
+  public BorrowedThresholds {
+    if (!(thresholds.origin() instanceof ThresholdOrigin.Borrowed)) {
+      throw new IllegalArgumentException("borrowed thresholds must name their reference, found origin "
+          + thresholds.origin());
+    }
+    recipeDifferences = List.copyOf(recipeDifferences);
+  }
+
+  /** Where the thresholds came from: the reference and what it picked them on. */
+  public ThresholdOrigin.Borrowed source() {
+    return (ThresholdOrigin.Borrowed) thresholds.origin();
   }
 
   private static float threshold(Map<?, ?> best, Path file) {
@@ -152,12 +155,6 @@ public record BorrowedThresholds(float threshold, Map<String, String> metadata,
     }
     throw new VesselsegException.Usage("--thresholds-from " + file + ": expected thresholds in (0, 1) under "
         + "pooled_best, found " + best.get("threshold") + "; re-run crossval with --json");
-  }
-
-  private static void copy(Map<String, String> meta, String key, Map<String, Object> to) {
-    if (meta.containsKey(key)) {
-      to.put(key, Double.parseDouble(meta.get(key)));
-    }
   }
 
   /** The {@link #RECIPE} keys whose values differ (numbers compared as numbers). */

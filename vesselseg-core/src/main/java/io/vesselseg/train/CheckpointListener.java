@@ -3,7 +3,10 @@ package io.vesselseg.train;
 import io.vesselseg.data.Sample;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.Network;
+import io.vesselseg.model.ThresholdOrigin;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.model.TrainStep;
+import io.vesselseg.model.Tta;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,20 +28,24 @@ public final class CheckpointListener implements TrainListener {
   private final Path best;
   private final Path last;
   private final Map<String, String> runMetadata;
+  private final Thresholds thresholds;
   private final List<Sample> validation;
 
   /**
-   * {@code runMetadata} (config, provenance as JSON strings) goes into every file written; {@code validation}
-   * picks the test-time-augmentation thresholds at the end.
+   * {@code runMetadata} (config, provenance as JSON strings) goes into every file written; {@code thresholds}
+   * are the files' thresholds, whose plain one each file replaces by the epoch's (the borrowed ones of a run
+   * without validation images, else those to be picked on {@code validation}, whose images are their origin);
+   * {@code validation} picks the test-time-augmentation thresholds at the end.
    */
   public CheckpointListener(Network network, TrainStep step, Path best, Path last,
-      Map<String, String> runMetadata, List<Sample> validation) {
+      Map<String, String> runMetadata, Thresholds thresholds, List<Sample> validation) {
     this.validation = validation;
     this.network = network;
     this.step = step;
     this.best = best;
     this.last = last;
     this.runMetadata = runMetadata;
+    this.thresholds = thresholds;
   }
 
   @Override
@@ -46,15 +53,16 @@ public final class CheckpointListener implements TrainListener {
     if (e.best()) {
       Map<String, String> meta = new LinkedHashMap<>(runMetadata);
       meta.put("epoch", Integer.toString(e.epoch()));
-      if (!Double.isNaN(e.valF1())) { // NaN: no validation images, the thresholds were borrowed
-        meta.put("val_f1", Double.toString(e.valF1()));
-        meta.put("val_auc", Double.toString(e.valAuc()));
+      Thresholds t = thresholds.with(Tta.NONE, e.threshold());
+      // NaN: no validation images, the thresholds were borrowed
+      if (!Double.isNaN(e.valF1()) && t.origin() instanceof ThresholdOrigin.Validation v) {
+        t = t.withOrigin(new ThresholdOrigin.Validation(v.images(), Map.of(Tta.NONE, e.valF1()), e.valAuc()));
       }
-      Checkpoint.save(best, step.validated(), e.threshold(), meta, null);
+      Checkpoint.save(best, step.validated(), t, meta, null);
     }
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);
     meta.putAll(state.toMetadata());
-    Checkpoint.save(last, network, state.bestThreshold(), meta, step);
+    Checkpoint.save(last, network, thresholds.with(Tta.NONE, state.bestThreshold()), meta, step);
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.model.Tta;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -241,7 +242,7 @@ public final class CrossValidation {
               + String.join("; ", diff) + "): cross-validate the folds of one recipe");
         }
       }
-      Calibration cal = Calibration.parse(c.metadata().get(Calibration.KEY), p.toString());
+      Calibration cal = Thresholds.fromMetadata(c.metadata(), p.toString()).calibration();
       if (calibration != null && !calibration.equals(cal)) {
         throw new VesselsegException.Usage(p + " calibrates its maps otherwise than " + paths.get(0) + " ("
             + (cal.active() ? cal.toJson() : "none") + " against " + (calibration.active() ? calibration.toJson()

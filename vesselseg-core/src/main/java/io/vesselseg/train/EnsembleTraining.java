@@ -10,12 +10,14 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Thresholds;
+import io.vesselseg.model.Tta;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -114,14 +116,15 @@ public final class EnsembleTraining {
     if (!ids.isEmpty()) { // the members' shared held-out images pick the ensemble's own thresholds
       List<Sample> val = all.stream().filter(s -> ids.contains(s.id())).toList();
       for (Path file : List.of(last, best)) {
-        Map<String, String> picked;
+        Thresholds picked;
         Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.resolve(base.device()), Precision.FP32);
         try (Network net = loaded.network()) {
           net.fuseForInference();
-          picked = TtaThresholds.pick(net, val, true, Models.fovDiameter(loaded, "auto"));
+          picked = TtaThresholds.pick(net, val, loaded.meta().thresholds(), true, Models.fovDiameter(loaded, "auto"));
         }
         Ensembles.setThresholds(file, picked, "picked on the validation images " + ids);
-        LOG.info("{}: thresholds and F1 on the validation images {}: {}", file, ids, picked);
+        LOG.info("{}: thresholds and F1 on the validation images {}: {}", file, ids,
+            picked.toMetadata(EnumSet.allOf(Tta.class)));
       }
     }
     LOG.info("ensemble of {} members written to {}", members, best);

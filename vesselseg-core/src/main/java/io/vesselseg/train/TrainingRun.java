@@ -17,6 +17,8 @@ import io.vesselseg.model.Engine;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.ThresholdOrigin;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.model.TrainStep;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -188,9 +190,10 @@ public final class TrainingRun {
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(diameter));
-    if (borrowed != null) {
-      fileMeta.putAll(borrowed.metadata());
-    }
+    // a run without validation images keeps the borrowed thresholds; the others pick theirs on val
+    Thresholds thresholds = borrowed != null ? borrowed.thresholds()
+        : Thresholds.of(start.bestThreshold()).withCalibration(net.calibration())
+            .withOrigin(ThresholdOrigin.Validation.on(val.stream().map(Sample::id).toList()));
     try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay(), cfg.lossFunction())) {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
@@ -202,11 +205,11 @@ public final class TrainingRun {
         }
       }
       FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val, diameter);
-      Validator validation = borrowed != null ? unvalidated(borrowed.threshold())
+      Validator validation = borrowed != null ? unvalidated(thresholds.plain())
           : cfg.ema() > 0 ? alsoRaw(validator, net, val, diameter) : validator;
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
-      listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, val));
+      listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, thresholds, val));
       listeners.add(run);
       listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY, val.isEmpty() ? null
           : () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
@@ -224,7 +227,7 @@ public final class TrainingRun {
   private static BorrowedThresholds borrowThresholds(TrainConfig cfg) {
     BorrowedThresholds b = BorrowedThresholds.from(cfg.thresholdsFrom(), cfg.toMap());
     LOG.info("no validation images: every epoch's model is kept (the last is the result), thresholds from {}",
-        b.metadata().get("thresholds_from"));
+        b.source().toJson());
     if (!b.recipeDifferences().isEmpty()) {
       LOG.warn("--thresholds-from {} was trained with another recipe ({}): its thresholds may not suit this run",
           cfg.thresholdsFrom(), String.join(", ", b.recipeDifferences()));

@@ -20,7 +20,7 @@ class BuiltInModelTest {
     try (var net = loaded.network()) {
       assertEquals(Architecture.defaults(), loaded.meta().architecture());
       assertEquals(loaded.meta().members(), net.members(), "every network of the shipped ensemble is loaded");
-      float t = loaded.meta().threshold();
+      float t = loaded.meta().thresholds().plain();
       assertTrue(t > 0.05 && t < 0.95, "threshold " + t);
       var figures = new ObjectMapper().readTree(loaded.meta().metadata().get("drive_test"));
       assertTrue(figures.get("f1").asDouble() > 0.8, "shipped DRIVE test F1 " + figures);

@@ -16,10 +16,12 @@ import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
+import io.vesselseg.model.Thresholds;
 import io.vesselseg.model.TrainStep;
 import io.vesselseg.model.Tta;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,12 +35,19 @@ class EnsemblesTest {
   private static final int W = 45;
   private static final float[] IMAGE = random(3 * H * W, 7);
 
-  /** A model file of a freshly initialised U-Net (seed fixes its weights) with the given thresholds. */
+  /**
+   * A model file of a freshly initialised U-Net (seed fixes its weights) with the given thresholds: plain
+   * {@code threshold} and any threshold entries of {@code extra}.
+   */
   private static Path model(Path dir, String name, Architecture arch, long seed, float threshold,
       Map<String, String> extra) {
     Path file = dir.resolve(name);
+    Map<String, String> entries = new HashMap<>(extra);
+    entries.put("threshold", Float.toString(threshold));
+    Map<String, String> rest = new HashMap<>(extra);
+    rest.keySet().removeIf(Thresholds::owns);
     try (Network net = Network.create(arch, ComputeDevice.CPU, Precision.FP32, Normalization.unit(), seed)) {
-      Checkpoint.save(file, net, threshold, extra, null);
+      Checkpoint.save(file, net, Thresholds.fromMetadata(entries), rest, null);
     }
     return file;
   }
@@ -74,8 +83,8 @@ class EnsemblesTest {
     }
     var meta = loaded.meta();
     assertEquals(2, meta.members());
-    assertEquals(0.5f, meta.threshold(), 1e-6f, "differing thresholds: their mean");
-    assertEquals(0.45f, meta.threshold(Tta.FLIPS), "a threshold every member shares is kept");
+    assertEquals(0.5f, meta.thresholds().plain(), 1e-6f, "differing thresholds: their mean");
+    assertEquals(0.45f, meta.thresholds().forTta(Tta.FLIPS), "a threshold every member shares is kept");
     assertFalse(meta.metadata().containsKey("epoch"), "a member's epoch is not the ensemble's");
     var info = new ObjectMapper().readTree(meta.metadata().get("ensemble"));
     assertTrue(info.get("threshold").asText().startsWith("mean of the members'"), info.toString());

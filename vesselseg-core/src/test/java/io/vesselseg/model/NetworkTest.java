@@ -259,7 +259,7 @@ class NetworkTest {
 
       Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.CPU, Precision.FP32);
       try (Network copy = loaded.network(); TrainStep step2 = new TrainStep(copy, 1e-3, 1e-4)) {
-        assertEquals(0.42f, loaded.meta().threshold());
+        assertEquals(0.42f, loaded.meta().thresholds().plain());
         assertEquals("1", loaded.meta().metadata().get("epoch"));
         assertArrayEquals(before, copy.predict(img, 1, 45, 51, true));
         Checkpoint.restoreOptimizer(step2, loaded.optimizerState());

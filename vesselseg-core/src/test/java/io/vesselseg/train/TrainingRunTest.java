@@ -88,11 +88,11 @@ class TrainingRunTest {
         io.vesselseg.model.ComputeDevice.CPU, Precision.FP32);
     try (var net = meta.network()) {
       for (var tta : List.of(io.vesselseg.model.Tta.FLIPS, io.vesselseg.model.Tta.D8)) {
-        String key = io.vesselseg.model.Checkpoint.thresholdKey(tta);
+        String key = io.vesselseg.model.Thresholds.key(tta);
         assertTrue(meta.meta().metadata().containsKey(key), key + " picked on validation at the end");
         double f1 = Double.parseDouble(meta.meta().metadata().get("val_f1_" + tta.label()));
         assertTrue(f1 > 0 && f1 <= 1, "validation F1 with " + tta + " = " + f1);
-        float t = meta.meta().threshold(tta);
+        float t = meta.meta().thresholds().forTta(tta);
         assertTrue(t > 0 && t < 1, key + " = " + t);
       }
     }
