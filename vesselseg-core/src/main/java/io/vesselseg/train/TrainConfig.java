@@ -24,12 +24,13 @@ import java.util.Objects;
  * <p>The defaults ({@code defaults()} of each group, and the constants the CLI shows) are the recipe of each
  * member of the shipped model ({@code drive-unet.safetensors}): 32 epochs of 100 AdamW steps (lr 2e-3, weight
  * decay 1e-4, 200 warm-up steps, cosine decay), batch 28 of 96² patches, basic augmentation, BCE + soft Dice,
- * a 4-level 16-channel U-Net, fp32, seed 42, 3 validation images.
+ * a 4-level 16-channel U-Net, fp32, seed 42; 3 training images held out for validation (the shipped members
+ * are refits on every image, {@code --validation-images 0}, with a cross-validation's thresholds).
  *
  * <p>{@link #toJson()} is the one serialised form (run.json, model-file metadata, MLflow params through
  * {@link #flat()}): an object per group whose field names are the CLI flags with {@code _} for {@code -}
  * ({@code "schedule": {"batch_size": 28, ...}}). {@link #fromJson} also reads the flat map earlier versions
- * stored ({@link StoredConfig}).
+ * stored.
  *
  * @param data         images and split
  * @param schedule     optimiser and schedule
@@ -65,7 +66,7 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
         Architecture.defaults(), Runtime.defaults(out));
   }
 
-  static void require(boolean ok, String flag, Object value, String rule) {
+  private static void require(boolean ok, String flag, Object value, String rule) {
     if (!ok) {
       throw new VesselsegException.Usage("--" + flag + " " + value + " " + rule);
     }
