@@ -145,7 +145,7 @@ public final class VesselSegmenter implements AutoCloseable {
     }
     this.predictor = new Predictor(loaded.network(), options.tta().engine);
     this.threshold = options.threshold() != 0 ? options.threshold()
-        : loaded.meta().threshold(options.tta().engine);
+        : loaded.meta().thresholds().forTta(options.tta().engine);
     this.fovDiameter = options.rescale() ? Models.fovDiameter(loaded, "auto") : 0;
   }
 

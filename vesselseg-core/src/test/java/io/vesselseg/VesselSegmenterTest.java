@@ -109,8 +109,8 @@ class VesselSegmenterTest {
       assertTrue(differ(all.probabilities(), flips.segment(photo()).probabilities()), "flip averaging");
       var loaded = Models.load(null, "cpu", Precision.FP32, 1);
       loaded.network().close();
-      assertEquals(loaded.meta().threshold(Tta.FLIPS), flips.threshold(), "the model's own --tta threshold");
-      assertNotEquals(loaded.meta().threshold(Tta.NONE), flips.threshold());
+      assertEquals(loaded.meta().thresholds().forTta(Tta.FLIPS), flips.threshold(), "the model's own --tta threshold");
+      assertNotEquals(loaded.meta().thresholds().forTta(Tta.NONE), flips.threshold());
       assertEquals(0.9f, fixed.threshold());
       assertTrue(fixed.segment(photo()).vesselDensity() < all.vesselDensity());
     }

@@ -52,9 +52,13 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     Path runDir = out.resolve("run");
     clearPreviousDemo(runDir);
-    TrainConfig cfg = new TrainConfig("synthetic", runDir, 8, 40, maxMinutes, 16, 64, 3e-3, 1e-4, 40,
-        device, Precision.resolve("auto", ComputeDevice.resolve(device)), 7, 3, 1, Architecture.defaults(), 0,
-        TrainConfig.DEFAULT_AUGMENT, TrainConfig.DEFAULT_LOSS, TrainConfig.DEFAULT_INPUT, 0, 0, "", false);
+    // a minute's recipe: smaller patches, fewer and shorter epochs, a higher rate; bf16 where it is fast
+    TrainConfig cfg = new TrainConfig(TrainConfig.Data.defaults("synthetic"),
+        new TrainConfig.Schedule(8, 40, maxMinutes, 16, 3e-3, 1e-4, 40),
+        new TrainConfig.Sampling(64, TrainConfig.Sampling.AUGMENT, TrainConfig.Sampling.INPUT),
+        TrainConfig.Objective.defaults(), Architecture.defaults(),
+        new TrainConfig.Runtime(runDir, device, Precision.resolve("auto", ComputeDevice.resolve(device)), 0, 7,
+            false));
     List<Sample> train = Datasets.load("synthetic", "training");
     List<Sample> test = Datasets.load("synthetic", "test");
     System.out.println("demo: training on " + train.size() + " synthetic fundus images for up to "

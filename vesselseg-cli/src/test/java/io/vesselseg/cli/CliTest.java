@@ -374,9 +374,9 @@ class CliTest {
     List<String> losses = List.of("bce+dice", "bce");
     for (int i = 1; i <= 2; i++) {
       JsonNode config = json.readTree(out.resolve("member-" + i + "/run.json").toFile()).get("config");
-      assertEquals(4 + i, config.get("seed").asInt(), "member " + i + " seed");
-      assertEquals(5, config.get("split_seed").asInt(), "one split for every member");
-      assertEquals(losses.get(i - 1), config.get("loss").asText(), "member " + i + " loss");
+      assertEquals(4 + i, config.at("/runtime/seed").asInt(), "member " + i + " seed");
+      assertEquals(5, config.at("/data/split_seed").asInt(), "one split for every member");
+      assertEquals(losses.get(i - 1), config.at("/objective/loss").asText(), "member " + i + " loss");
     }
     var meta = SafeTensors.read(out.resolve("best.safetensors")).metadata();
     assertTrue(meta.get("architecture").contains("\"members\":2"), meta.get("architecture"));

@@ -169,8 +169,10 @@ class MlflowIntegrationTest {
   }
 
   private static TrainConfig config(Path out, boolean resume) {
-    return new TrainConfig("synthetic", out, 2, 4, 0, 4, 32, 3e-3, 1e-4, 1, "cpu", Precision.FP32, 3, 2, 1,
-        new Architecture(2, 4), 0, "basic", "bce+dice", "rgb", 0, 0, "", resume);
+    return new TrainConfig(new TrainConfig.Data("synthetic", 2, 1, null, ""),
+        new TrainConfig.Schedule(2, 4, 0, 4, 3e-3, 1e-4, 1), new TrainConfig.Sampling(32, "basic", "rgb"),
+        TrainConfig.Objective.defaults(), new Architecture(2, 4),
+        new TrainConfig.Runtime(out, "cpu", Precision.FP32, 0, 3, resume));
   }
 
   private static Map<String, String> keyValues(JsonNode arr) {

@@ -110,8 +110,8 @@ public final class Ensembles {
       m.put("networks", s.members());
       Map<String, String> sm = s.contents().metadata();
       JsonNode config = config(sm);
-      m.set("seed", config.path("seed"));
-      m.set("loss", config.path("loss"));
+      m.set("seed", setting(config, "runtime", "seed"));
+      m.set("loss", setting(config, "objective", "loss"));
       m.put("epoch", sm.get("epoch"));
       m.put(Thresholds.key(Tta.NONE), Float.toString(s.thresholds().plain()));
     }
@@ -173,6 +173,12 @@ public final class Ensembles {
     } catch (IOException e) {
       return JSON.missingNode();
     }
+  }
+
+  /** A setting of a stored training config: in its group (grouped configs) or at the top (earlier, flat ones). */
+  private static JsonNode setting(JsonNode config, String group, String key) {
+    JsonNode grouped = config.path(group).path(key);
+    return grouped.isMissingNode() ? config.path(key) : grouped;
   }
 
   private static Source read(String arg, Path file) {

@@ -10,6 +10,11 @@ import io.vesselseg.VesselsegException;
  */
 public record Architecture(int depth, int baseChannels, int refineDepth, int refineChannels) {
 
+  /** {@link #defaults()}'s levels. */
+  public static final int DEPTH = 4;
+  /** {@link #defaults()}'s channels at full resolution. */
+  public static final int BASE_CHANNELS = 16;
+
   public Architecture {
     checkStage("U-Net", depth, baseChannels);
     if (refineDepth != 0 || refineChannels != 0) {
@@ -34,7 +39,7 @@ public record Architecture(int depth, int baseChannels, int refineDepth, int ref
 
   /** The 4-level, 16-channel U-Net (1.94 M parameters) that the design notes measured. */
   public static Architecture defaults() {
-    return new Architecture(4, 16);
+    return new Architecture(DEPTH, BASE_CHANNELS);
   }
 
   /** True when a second U-Net refines the first's probabilities. */

@@ -106,7 +106,7 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
 
   @Override
   public void onStart(TrainConfig config, int firstEpoch, long totalSteps) {
-    runDir = config.out();
+    runDir = config.runtime().out();
     guard("start the run", () -> {
       JsonNode prov = provenance(runDir);
       Map<String, String> tags = new LinkedHashMap<>();
@@ -115,11 +115,11 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
         tags.put("mlflow.source.git.commit", commit.substring(0, 40));
         tags.put("git_dirty", Boolean.toString(commit.endsWith("-dirty")));
       }
-      tags.put("device", prov.path("device").asText(config.device()));
-      tags.put("precision", config.precision().label());
+      tags.put("device", prov.path("device").asText(config.runtime().device()));
+      tags.put("precision", config.runtime().precision().label());
       tags.put("vesselseg.version", prov.path("vesselseg").asText(""));
-      String name = config.out().toAbsolutePath().normalize().getFileName().toString();
-      Optional<String> interrupted = config.resume() ? interruptedRun(runDir) : Optional.empty();
+      String name = config.runtime().out().toAbsolutePath().normalize().getFileName().toString();
+      Optional<String> interrupted = config.runtime().resume() ? interruptedRun(runDir) : Optional.empty();
       if (existingRunId != null) {
         run = tracker.getRun(existingRunId);
       } else if (interrupted.isPresent()) {
@@ -134,7 +134,7 @@ public final class MlflowListener implements TrainListener, AutoCloseable {
         rememberRun(runDir, run);
       }
       Map<String, String> params = new LinkedHashMap<>();
-      config.toMap().forEach((k, v) -> {
+      config.flat().forEach((k, v) -> { // the flat keys of earlier versions: batch_size, seed, ...
         if (!run.params().containsKey(k)) { // a run made by `mlflow run` already holds its entry-point params
           params.put(k, String.valueOf(v));
         }

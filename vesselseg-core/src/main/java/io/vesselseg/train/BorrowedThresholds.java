@@ -18,7 +18,7 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The thresholds of a model trained on every training image ({@code --validation-images 0}), which has no
@@ -31,21 +31,19 @@ import java.util.Objects;
  * @param thresholds        the borrowed thresholds (plain, and {@code --tta}/{@code --tta8} where the
  *                          reference has them), under the reference's calibration, with a
  *                          {@link ThresholdOrigin.Borrowed} origin naming the reference
- * @param recipeDifferences config keys on which this run and the reference differ (empty: same recipe)
+ * @param recipeDifferences recipe settings on which the reference and this run differ, as {@code "key
+ *                          reference-value vs run-value"} ({@link TrainConfig.Recipe#differencesFrom}; empty:
+ *                          same recipe)
  */
 public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDifferences) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Config keys that make the recipe: a reference that differs on any of them is warned about. */
-  static final List<String> RECIPE = List.of("data", "epochs", "steps_per_epoch", "max_minutes", "batch_size",
-      "patch_size", "lr", "weight_decay", "warmup_steps", "precision", "depth", "base_channels", "augment",
-      "loss", "input", "ema", "dropblock");
 
   /**
    * Reads the reference ({@code arg}: a run directory, model file or cross-validation JSON) and compares its
-   * recipe with {@code recipe} (the borrowing run's {@link TrainConfig#toMap()}).
+   * recipe with {@code recipe} (the borrowing run's; empty when it records none).
    */
-  public static BorrowedThresholds from(String arg, Map<String, Object> recipe) {
+  public static BorrowedThresholds from(String arg, Optional<TrainConfig.Recipe> recipe) {
     Path file = Path.of(arg);
     if (Files.isDirectory(file)) {
       file = file.resolve(RunDirectory.BEST);
@@ -86,7 +84,7 @@ public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDiffe
   }
 
   /** The pooled out-of-fold thresholds of a {@link CrossValidation} JSON. */
-  private static BorrowedThresholds fromCrossval(Path file, byte[] bytes, Map<String, Object> run) {
+  private static BorrowedThresholds fromCrossval(Path file, byte[] bytes, Optional<TrainConfig.Recipe> run) {
     Map<String, Object> doc;
     try {
       doc = JSON.readValue(bytes, new TypeReference<Map<String, Object>>() {});
@@ -157,29 +155,23 @@ public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDiffe
         + "pooled_best, found " + best.get("threshold") + "; re-run crossval with --json");
   }
 
-  /** The {@link #RECIPE} keys whose values differ (numbers compared as numbers). */
-  static List<String> differences(Map<String, Object> reference, Map<String, Object> run) {
-    return RECIPE.stream().filter(k -> !same(reference.get(k), run.get(k)))
-        .map(k -> k + " " + reference.get(k) + " vs " + run.get(k)).toList();
-  }
-
-  private static boolean same(Object a, Object b) {
-    if (a instanceof Number x && b instanceof Number y) {
-      return x.doubleValue() == y.doubleValue();
+  /** The settings on which the two recipes differ; a recipe that is not known differs as a whole. */
+  static List<String> differences(Optional<TrainConfig.Recipe> reference, Optional<TrainConfig.Recipe> run) {
+    if (reference.isEmpty() || run.isEmpty()) {
+      return List.of("no readable training config in " + (reference.isEmpty() ? "the reference" : "this run"));
     }
-    return Objects.equals(a, b);
+    return run.get().differencesFrom(reference.get());
   }
 
   /**
-   * A model file's stored config ({@code config} metadata) as {@link TrainConfig#toMap()}, with the defaults of
-   * keys older versions did not write filled in; empty when there is no readable config.
+   * The recipe of a stored config ({@code config} metadata of a model file, or a crossval JSON's
+   * {@code recipe}), grouped or in the flat form of earlier versions; empty when there is no readable config.
    */
-  public static Map<String, Object> recipe(String json) {
+  public static Optional<TrainConfig.Recipe> recipe(String json) {
     try {
-      Map<String, Object> m = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
-      return TrainConfig.fromMap(m, Path.of("."), "cpu", false).toMap();
-    } catch (JsonProcessingException | RuntimeException e) {
-      return Map.of(); // no readable config: every recipe key is reported as differing
+      return Optional.of(TrainConfig.fromJson(json).recipe());
+    } catch (VesselsegException e) {
+      return Optional.empty();
     }
   }
 

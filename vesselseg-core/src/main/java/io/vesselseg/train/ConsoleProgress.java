@@ -40,7 +40,7 @@ public final class ConsoleProgress implements TrainListener {
     int filled = (int) Math.round(frac * width);
     String bar = "#".repeat(filled) + ".".repeat(width - filled);
     double eta = frac > 0 ? s.elapsedSeconds() * (1 - frac) / frac : Double.NaN;
-    String epochs = cfg.epochs() > 0 ? "/" + cfg.epochs() : "";
+    String epochs = cfg.schedule().epochs() > 0 ? "/" + cfg.schedule().epochs() : "";
     out.print(String.format(Locale.ROOT, "\repoch %d%s [%s] %3.0f%% loss %.4f %.1f patches/s ETA %s   ",
         s.epoch(), epochs, bar, 100 * frac, emaLoss, s.patchesPerSecond(), clock(eta)));
     out.flush();
@@ -48,7 +48,7 @@ public final class ConsoleProgress implements TrainListener {
 
   private double fraction(long step, double elapsed) {
     double byStep = totalSteps > 0 ? step / (double) totalSteps : 0;
-    double byTime = cfg.maxMinutes() > 0 ? elapsed / (cfg.maxMinutes() * 60) : 0;
+    double byTime = cfg.schedule().maxMinutes() > 0 ? elapsed / (cfg.schedule().maxMinutes() * 60) : 0;
     return Math.min(1, Math.max(byStep, byTime));
   }
 

@@ -88,9 +88,10 @@ public final class CrossValidation {
   /**
    * The folds, the out-of-fold pixels pooled over all of them (each fold thresholded at its own threshold),
    * their AUC-ROC, and per test-time augmentation mode scored ({@code tta} and, when asked for, the others)
-   * the one threshold that maximises the pooled F1 with the F1 it reaches.
+   * the one threshold that maximises the pooled F1 with the F1 it reaches. {@code recipe} is the first fold's
+   * training config, whose recipe every fold shares.
    */
-  public record Result(Tta tta, Weights weights, int trainingImages, Map<String, Object> recipe,
+  public record Result(Tta tta, Weights weights, int trainingImages, TrainConfig recipe,
       List<Fold> folds, Confusion pooled, double pooledAuc, Map<Tta, ScoreCollector.BestThreshold> pooledBest,
       Calibration calibration) {
 
@@ -169,7 +170,7 @@ public final class CrossValidation {
       pooledBest.forEach((mode, best) -> thresholds.put(mode.label(),
           Map.of("threshold", best.threshold(), "f1", best.f1())));
       m.put("pooled_best", thresholds);
-      m.put("recipe", recipe);
+      m.put("recipe", recipe.toJson());
       if (calibration.active()) { // the thresholds above hold under it only
         m.put(Calibration.KEY, Map.of("type", Calibration.TYPE, "offset", calibration.offset()));
       }
@@ -203,7 +204,7 @@ public final class CrossValidation {
     List<Path> paths = new ArrayList<>();
     List<Integer> foldNumbers = new ArrayList<>();
     Map<String, String> heldBy = new HashMap<>();
-    Map<String, Object> firstRecipe = null;
+    TrainConfig firstRecipe = null;
     Calibration calibration = null;
     for (String arg : models) {
       Path p = Models.resolve(arg, weights.file);
@@ -224,19 +225,21 @@ public final class CrossValidation {
               + ": folds must hold out disjoint images (same --split-seed and --validation-images, different --fold)");
         }
       }
-      Map<String, Object> recipe = BorrowedThresholds.recipe(c.metadata().get("config"));
-      if (recipe.isEmpty()) {
-        throw new VesselsegException.Model(p + " records no readable training config: cross-validation compares "
-            + "the folds' recipes; pass run directories or files written by train");
+      TrainConfig recipe;
+      try {
+        recipe = TrainConfig.fromJson(c.metadata().get("config"));
+      } catch (VesselsegException.Model e) {
+        throw new VesselsegException.Model(p + " records no readable training config (" + e.getMessage()
+            + "): cross-validation compares the folds' recipes; pass run directories or files written by train", e);
       }
-      if (weights == Weights.LAST && ((Number) recipe.get("ema")).doubleValue() > 0) {
+      if (weights == Weights.LAST && recipe.objective().ema() > 0) {
         throw new VesselsegException.Usage(p + " was trained with --ema: its last checkpoint's weights are the "
             + "trained ones, not the average such a run keeps; score its best epochs (--weights best)");
       }
       if (firstRecipe == null) {
         firstRecipe = recipe;
       } else {
-        List<String> diff = BorrowedThresholds.differences(firstRecipe, recipe);
+        List<String> diff = recipe.recipe().differencesFrom(firstRecipe.recipe());
         if (!diff.isEmpty()) {
           throw new VesselsegException.Usage(p + " was trained with another recipe than " + paths.get(0) + " ("
               + String.join("; ", diff) + "): cross-validate the folds of one recipe");
@@ -251,7 +254,7 @@ public final class CrossValidation {
       calibration = cal;
       files.add(c);
       paths.add(p);
-      foldNumbers.add(((Number) recipe.get("fold")).intValue());
+      foldNumbers.add(recipe.data().fold());
     }
     List<Tta> modes = new ArrayList<>(List.of(tta));
     if (allModes) {

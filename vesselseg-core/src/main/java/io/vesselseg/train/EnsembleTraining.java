@@ -52,9 +52,10 @@ public final class EnsembleTraining {
     checkMembers(members, 1);
     List<String> losses = List.of(option.split(",", -1)).stream().map(String::strip).toList();
     for (String l : losses) {
-      if (!TrainConfig.LOSSES.contains(l)) {
+      if (!TrainConfig.Objective.LOSSES.contains(l)) {
         throw new VesselsegException.Usage("--loss " + option + ": '" + l + "' is not a loss; expected one of "
-            + String.join(", ", TrainConfig.LOSSES) + (losses.size() > 1 ? ", one per ensemble member" : ""));
+            + String.join(", ", TrainConfig.Objective.LOSSES)
+            + (losses.size() > 1 ? ", one per ensemble member" : ""));
       }
     }
     if (losses.size() == 1) {
@@ -79,23 +80,24 @@ public final class EnsembleTraining {
       Supplier<ConsoleProgress> progress, Supplier<List<TrainListener>> extra, BooleanSupplier stopRequested) {
     int members = losses.size();
     checkMembers(members, 2);
-    Path best = base.out().resolve(RunDirectory.BEST);
-    if (!base.resume() && Files.exists(best)) {
-      throw new VesselsegException.Usage("run directory " + base.out() + " already holds a model (" + best
-          + "): choose another --out, or add --resume to finish an ensemble whose members did not all finish");
+    Path best = base.runtime().out().resolve(RunDirectory.BEST);
+    if (!base.runtime().resume() && Files.exists(best)) {
+      throw new VesselsegException.Usage("run directory " + base.runtime().out() + " already holds a model ("
+          + best + "): choose another --out, or add --resume to finish an ensemble whose members did not all finish");
     }
     List<TrainSummary> summaries = new ArrayList<>();
     List<String> dirs = new ArrayList<>();
     for (int i = 1; i <= members; i++) {
-      Path dir = memberDir(base.out(), i);
+      Path dir = memberDir(base.runtime().out(), i);
       dirs.add(dir.toString());
-      if (base.resume() && finished(dir)) {
+      if (base.runtime().resume() && finished(dir)) {
         LOG.info("ensemble member {} of {} finished before: {}", i, members, dir);
         continue;
       }
-      boolean resume = base.resume() && Files.exists(dir.resolve(RunDirectory.LAST));
-      TrainConfig cfg = base.withRun(dir, base.seed() + i - 1, resume).withLoss(losses.get(i - 1));
-      LOG.info("ensemble member {} of {}: seed {}, loss {}, {}", i, members, cfg.seed(), cfg.loss(), dir);
+      boolean resume = base.runtime().resume() && Files.exists(dir.resolve(RunDirectory.LAST));
+      TrainConfig cfg = base.member(dir, base.runtime().seed() + i - 1, resume, losses.get(i - 1));
+      LOG.info("ensemble member {} of {}: seed {}, loss {}, {}", i, members, cfg.runtime().seed(),
+          cfg.objective().loss(), dir);
       List<TrainListener> listeners = extra.get();
       TrainSummary s;
       try {
@@ -109,7 +111,7 @@ public final class EnsembleTraining {
         return summaries;
       }
     }
-    Path last = base.out().resolve(RunDirectory.LAST);
+    Path last = base.runtime().out().resolve(RunDirectory.LAST);
     Ensembles.combine(dirs, RunDirectory.LAST, last);
     Ensembles.combine(dirs, RunDirectory.BEST, best);
     List<String> ids = Checkpoint.validationImages(SafeTensors.read(best).metadata());
@@ -117,7 +119,8 @@ public final class EnsembleTraining {
       List<Sample> val = all.stream().filter(s -> ids.contains(s.id())).toList();
       for (Path file : List.of(last, best)) {
         Thresholds picked;
-        Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.resolve(base.device()), Precision.FP32);
+        Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.resolve(base.runtime().device()),
+            Precision.FP32);
         try (Network net = loaded.network()) {
           net.fuseForInference();
           picked = TtaThresholds.pick(net, val, loaded.meta().thresholds(), true, Models.fovDiameter(loaded, "auto"));

@@ -1,236 +1,396 @@
 package io.vesselseg.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.InputChannels;
 import io.vesselseg.data.PatchSampler;
 import io.vesselseg.model.Architecture;
+import io.vesselseg.model.Loss;
 import io.vesselseg.model.Precision;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * Everything a training run needs, resolved and validated. {@code epochs == 0} with a time budget means
- * "until the budget runs out"; the cosine schedule then runs over the budget instead of the step count.
+ * Everything a training run needs, resolved and validated, in one immutable record per concern: which images
+ * train and validate ({@link Data}), how long and how fast it learns ({@link Schedule}), what a step sees
+ * ({@link Sampling}), what the weights are trained towards and which are kept ({@link Objective}), the network
+ * ({@link Architecture}) and where and how it runs ({@link Runtime}). Each group checks its own fields; the
+ * rules that join groups are checked here. A broken rule is a {@link VesselsegException.Usage} whose message
+ * names the CLI flag, the value and the rule ({@code --batch-size 0 must be in 1..1024}).
  *
- * @param data             DRIVE folder, or "synthetic"
- * @param out              run directory
- * @param epochs           number of epochs (0: as many as {@code maxMinutes} allows)
- * @param stepsPerEpoch    optimisation steps between validations
- * @param maxMinutes       wall-clock budget in minutes (0: none)
- * @param seed             seed of the initial weights and of the patches sampled each epoch
- * @param splitSeed        seed of the shuffle that picks the validation images ({@code --split-seed}, by default
- *                         {@code seed}): runs that differ only in {@code seed} but share it hold out the same
- *                         images, e.g. the members of an ensemble
- * @param validationImages training images held out (chosen by splitSeed) to pick the checkpoint and threshold;
- *                         0 trains on every image, keeps the last epoch and takes the thresholds from
- *                         {@code thresholdsFrom}
- * @param fold             which block of {@code validationImages} images, in the seeded order, is held out (1..K,
- *                         K = training images / validationImages): folds 1..K are a K-fold cross-validation;
- *                         fold 1 is the split every earlier version used
- * @param augment          patch augmentation preset ({@link PatchSampler.Augmentation#named})
- * @param loss             a {@link io.vesselseg.model.Loss} label: {@code bce+dice}, {@code bce} or
- *                         {@code bce+dice+cldice}
- * @param input            what the input channels hold ({@link InputChannels} label)
- * @param ema              decay of the exponential moving average of the weights that is validated and
- *                         saved (0: the raw weights are)
- * @param dropBlock        share of each feature map DropBlock zeroes after every convolution in training (0: off)
- * @param thresholdsFrom   with no validation images: the model file or run directory of a run of the same
- *                         recipe that held images out, or the crossval JSON of its folds, whose thresholds
- *                         this model takes ("" otherwise)
+ * <p>The defaults ({@code defaults()} of each group, and the constants the CLI shows) are the recipe of each
+ * member of the shipped model ({@code drive-unet.safetensors}): 32 epochs of 100 AdamW steps (lr 2e-3, weight
+ * decay 1e-4, 200 warm-up steps, cosine decay), batch 28 of 96² patches, basic augmentation, BCE + soft Dice,
+ * a 4-level 16-channel U-Net, fp32, seed 42; 3 training images held out for validation (the shipped members
+ * are refits on every image, {@code --validation-images 0}, with a cross-validation's thresholds).
+ *
+ * <p>{@link #toJson()} is the one serialised form (run.json, model-file metadata, MLflow params through
+ * {@link #flat()}): an object per group whose field names are the CLI flags with {@code _} for {@code -}
+ * ({@code "schedule": {"batch_size": 28, ...}}). {@link #fromJson} also reads the flat map earlier versions
+ * stored.
+ *
+ * @param data         images and split
+ * @param schedule     optimiser and schedule
+ * @param sampling     patches and their augmentation
+ * @param objective    loss, DropBlock and weight average
+ * @param architecture the network's shape
+ * @param runtime      run directory, device, precision, threads, seed, resume
  */
-public record TrainConfig(
-    String data,
-    Path out,
-    int epochs,
-    int stepsPerEpoch,
-    double maxMinutes,
-    int batchSize,
-    int patchSize,
-    double lr,
-    double weightDecay,
-    int warmupSteps,
-    String device,
-    Precision precision,
-    long seed,
-    long splitSeed,
-    int validationImages,
-    int fold,
-    Architecture architecture,
-    int threads,
-    String augment,
-    String loss,
-    String input,
-    double ema,
-    double dropBlock,
-    String thresholdsFrom,
-    boolean resume) {
+public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objective objective,
+    Architecture architecture, Runtime runtime) {
+
+  /** Second-stage channels when {@code --refine-depth} is given without {@code --refine-channels}. */
+  public static final int REFINE_CHANNELS = 8;
 
   public TrainConfig {
-    thresholdsFrom = thresholdsFrom == null ? "" : thresholdsFrom;
-    require(data != null && !data.isBlank(), "data", data, "must name a dataset folder or 'synthetic'");
-    require(out != null, "out", out, "must name a run directory");
-    require(epochs >= 0, "epochs", epochs, "must be >= 0");
-    require(epochs > 0 || maxMinutes > 0, "epochs", epochs, "must be > 0 unless --max-minutes is given");
-    require(stepsPerEpoch >= 1, "steps-per-epoch", stepsPerEpoch, "must be >= 1");
-    require(maxMinutes >= 0 && maxMinutes <= 60 * 24 * 14, "max-minutes", maxMinutes, "must be in 0..20160");
-    require(batchSize >= 1 && batchSize <= 1024, "batch-size", batchSize, "must be in 1..1024");
-    require(patchSize >= 16 && patchSize <= 2048, "patch-size", patchSize, "must be in 16..2048");
-    if (architecture != null) {
-      require(patchSize % architecture.multiple() == 0, "patch-size", patchSize,
-          "must be a multiple of " + architecture.multiple()
-              + (architecture.refined() ? " (2^depth of the deeper stage)" : " (2^depth)"));
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(schedule, "schedule");
+    Objects.requireNonNull(sampling, "sampling");
+    Objects.requireNonNull(objective, "objective");
+    Objects.requireNonNull(architecture, "architecture");
+    Objects.requireNonNull(runtime, "runtime");
+    if (data.splitSeed() == null) { // the validation images are shuffled with the run's own seed
+      data = data.withSplitSeed(runtime.seed());
     }
-    require(lr > 0 && lr < 1, "lr", lr, "must be in (0, 1)");
-    require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
-    require(warmupSteps >= 0, "warmup-steps", warmupSteps, "must be >= 0");
-    require(validationImages >= 0, "validation-images", validationImages, "must be >= 0");
-    require(fold >= 1, "fold", fold, "must be >= 1 (folds are numbered from 1)");
-    require(fold == 1 || validationImages > 0, "fold", fold,
-        "needs images held out: with --validation-images 0 there is nothing to fold");
-    require(validationImages > 0 || !thresholdsFrom.isBlank(), "validation-images", validationImages,
-        "trains on every image and leaves none to pick the threshold on: add --thresholds-from <run dir or "
-            + "model file> of a run of the same recipe that held images out, or <crossval --json file> of its folds");
-    require(validationImages == 0 || thresholdsFrom.isBlank(), "thresholds-from", thresholdsFrom,
-        "is only for --validation-images 0 (otherwise the held-out images pick the threshold)");
-    require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
-    require(PatchSampler.Augmentation.isName(augment), "augment", augment,
-        "must be one of: " + PatchSampler.Augmentation.NAMES);
-    require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
-    require(InputChannels.labels().contains(input), "input", input,
-        "must be one of: " + InputChannels.labels());
-    require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
-    require(dropBlock >= 0 && dropBlock <= 0.5, "dropblock", dropBlock, "must be in [0, 0.5] (0: off)");
+    require(sampling.patchSize() % architecture.multiple() == 0, "patch-size", sampling.patchSize(),
+        "must be a multiple of " + architecture.multiple()
+            + (architecture.refined() ? " (2^depth of the deeper stage)" : " (2^depth)"));
   }
 
-  /** The validation images are shuffled with {@code seed} itself ({@code splitSeed == seed}). */
-  public TrainConfig(String data, Path out, int epochs, int stepsPerEpoch, double maxMinutes, int batchSize,
-      int patchSize, double lr, double weightDecay, int warmupSteps, String device, Precision precision, long seed,
-      int validationImages, int fold, Architecture architecture, int threads, String augment, String loss,
-      String input, double ema, double dropBlock, String thresholdsFrom, boolean resume) {
-    this(data, out, epochs, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay, warmupSteps, device,
-        precision, seed, seed, validationImages, fold, architecture, threads, augment, loss, input, ema, dropBlock,
-        thresholdsFrom, resume);
-  }
-
-  private static void require(boolean ok, String field, Object value, String rule) {
-    if (!ok) {
-      throw new VesselsegException.Usage("--" + field + " " + value + " " + rule);
-    }
-  }
-
-  /** The augmentation preset {@code train} uses unless told otherwise. */
-  public static final String DEFAULT_AUGMENT = "basic";
-  /** The losses {@code --loss} accepts; the first is the default. */
-  public static final java.util.List<String> LOSSES = io.vesselseg.model.Loss.labels();
-  public static final String DEFAULT_LOSS = "bce+dice";
-  public static final String DEFAULT_INPUT = "rgb";
-  public static final String DEFAULT_EMA = "0";
-  public static final String DEFAULT_DROPBLOCK = "0";
-
-  /** The input channels as an {@link InputChannels}. */
-  public InputChannels inputChannels() {
-    return InputChannels.parse(input);
-  }
-
-  /** The loss as a {@link io.vesselseg.model.Loss}. */
-  public io.vesselseg.model.Loss lossFunction() {
-    return io.vesselseg.model.Loss.named(loss);
-  }
-
-  /**
-   * The recipe of the design notes (§6): 128² patches, batch 16, AdamW 2e-3, 200-step warm-up, bf16 where the
-   * CPU has it.
-   */
+  /** The shipped model's recipe on {@code data}, written to {@code out}. */
   public static TrainConfig defaults(String data, Path out) {
-    return new TrainConfig(data, out, 50, 100, 0, 16, 128, 2e-3, 1e-4, 200, "auto",
-        Precision.resolve("auto", io.vesselseg.model.ComputeDevice.CPU), 42, 3, 1, Architecture.defaults(), 0,
-        DEFAULT_AUGMENT, DEFAULT_LOSS, DEFAULT_INPUT, Double.parseDouble(DEFAULT_EMA),
-        Double.parseDouble(DEFAULT_DROPBLOCK), "", false);
+    return new TrainConfig(Data.defaults(data), Schedule.defaults(), Sampling.defaults(), Objective.defaults(),
+        Architecture.defaults(), Runtime.defaults(out));
   }
 
-  public TrainConfig withEpochs(int e) {
-    return new TrainConfig(data, out, e, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, splitSeed, validationImages, fold, architecture, threads, augment,
-        loss, input, ema, dropBlock, thresholdsFrom, resume);
+  private static void require(boolean ok, String flag, Object value, String rule) {
+    if (!ok) {
+      throw new VesselsegException.Usage("--" + flag + " " + value + " " + rule);
+    }
   }
 
   /**
-   * This recipe for another run directory and seed (the same split seed), resumed or not: a member of an
-   * ensemble.
+   * Which images train and which are held out to pick the checkpoint and threshold.
+   *
+   * @param dataset          dataset folder, or "synthetic" ({@code --data})
+   * @param validationImages training images held out (chosen by {@code splitSeed}); 0 trains on every image,
+   *                         keeps the last epoch and takes the thresholds from {@code thresholdsFrom}
+   * @param fold             which block of {@code validationImages} images, in the seeded order, is held out
+   *                         (1..K, K = training images / validationImages): folds 1..K are a K-fold
+   *                         cross-validation; fold 1 is the split every earlier version used
+   * @param splitSeed        seed of the shuffle that picks the validation images; null: the run's seed (the
+   *                         {@link TrainConfig} fills it in). Runs that differ only in their seed but share it
+   *                         hold out the same images, e.g. the members of an ensemble
+   * @param thresholdsFrom   with no validation images: the model file or run directory of a run of the same
+   *                         recipe that held images out, or the crossval JSON of its folds, whose thresholds
+   *                         this model takes ("" otherwise)
    */
-  public TrainConfig withRun(Path runOut, long runSeed, boolean runResume) {
-    return new TrainConfig(data, runOut, epochs, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, runSeed, splitSeed, validationImages, fold, architecture, threads, augment,
-        loss, input, ema, dropBlock, thresholdsFrom, runResume);
-  }
+  public record Data(@JsonProperty("data") String dataset, int validationImages, int fold, Long splitSeed,
+      String thresholdsFrom) {
 
-  /** This recipe with another loss: a member of an ensemble whose members differ in their loss. */
-  public TrainConfig withLoss(String memberLoss) {
-    return new TrainConfig(data, out, epochs, stepsPerEpoch, maxMinutes, batchSize, patchSize, lr, weightDecay,
-        warmupSteps, device, precision, seed, splitSeed, validationImages, fold, architecture, threads, augment,
-        memberLoss, input, ema, dropBlock, thresholdsFrom, resume);
-  }
+    public static final int VALIDATION_IMAGES = 3;
+    public static final int FOLD = 1;
 
-  /** Reads back {@link #toMap()} (as stored in a checkpoint), with a new output folder and device. */
-  public static TrainConfig fromMap(Map<String, Object> m, Path out, String device, boolean resume) {
-    return new TrainConfig((String) m.get("data"), out, num(m, "epochs").intValue(),
-        num(m, "steps_per_epoch").intValue(), num(m, "max_minutes").doubleValue(),
-        num(m, "batch_size").intValue(), num(m, "patch_size").intValue(), num(m, "lr").doubleValue(),
-        num(m, "weight_decay").doubleValue(), num(m, "warmup_steps").intValue(), device,
-        Precision.parse((String) m.get("precision")), num(m, "seed").longValue(),
-        (m.get("split_seed") instanceof Number ss ? ss : num(m, "seed")).longValue(),
-        num(m, "validation_images").intValue(), m.get("fold") instanceof Number f ? f.intValue() : 1,
-        new Architecture(num(m, "depth").intValue(), num(m, "base_channels").intValue(),
-            m.get("refine_depth") instanceof Number rd ? rd.intValue() : 0,
-            m.get("refine_channels") instanceof Number rc ? rc.intValue() : 0),
-        num(m, "threads").intValue(), (String) m.getOrDefault("augment", "basic"),
-        (String) m.getOrDefault("loss", "bce+dice"), (String) m.getOrDefault("input", "rgb"),
-        m.get("ema") instanceof Number n ? n.doubleValue() : 0,
-        m.get("dropblock") instanceof Number d ? d.doubleValue() : 0, (String) m.getOrDefault("thresholds_from", ""),
-        resume);
-  }
-
-  private static Number num(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    if (!(v instanceof Number n)) {
-      throw new VesselsegException.Model("stored training config lacks a numeric '" + key + "' (found "
-          + v + "): the checkpoint is damaged or from another version");
+    public Data {
+      thresholdsFrom = thresholdsFrom == null ? "" : thresholdsFrom;
+      require(dataset != null && !dataset.isBlank(), "data", dataset, "must name a dataset folder or 'synthetic'");
+      require(validationImages >= 0, "validation-images", validationImages, "must be >= 0");
+      require(fold >= 1, "fold", fold, "must be >= 1 (folds are numbered from 1)");
+      require(fold == 1 || validationImages > 0, "fold", fold,
+          "needs images held out: with --validation-images 0 there is nothing to fold");
+      require(validationImages > 0 || !thresholdsFrom.isBlank(), "validation-images", validationImages,
+          "trains on every image and leaves none to pick the threshold on: add --thresholds-from <run dir or "
+              + "model file> of a run of the same recipe that held images out, or <crossval --json file> of its "
+              + "folds");
+      require(validationImages == 0 || thresholdsFrom.isBlank(), "thresholds-from", thresholdsFrom,
+          "is only for --validation-images 0 (otherwise the held-out images pick the threshold)");
     }
-    return n;
+
+    /** {@code dataset} with {@value #VALIDATION_IMAGES} images held out (fold 1), split by the run's seed. */
+    public static Data defaults(String dataset) {
+      return new Data(dataset, VALIDATION_IMAGES, FOLD, null, "");
+    }
+
+    public Data withSplitSeed(Long seed) {
+      return new Data(dataset, validationImages, fold, seed, thresholdsFrom);
+    }
+
+    /** Train on every image, taking the thresholds of {@code reference} ({@code --validation-images 0}). */
+    public Data onEveryImage(String reference) {
+      return new Data(dataset, 0, 1, splitSeed, reference);
+    }
   }
 
-  /** Flat view for run.json, MLflow params and checkpoint metadata. */
-  public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("data", data);
-    m.put("out", out.toString());
-    m.put("epochs", epochs);
-    m.put("steps_per_epoch", stepsPerEpoch);
-    m.put("max_minutes", maxMinutes);
-    m.put("batch_size", batchSize);
-    m.put("patch_size", patchSize);
-    m.put("lr", lr);
-    m.put("weight_decay", weightDecay);
-    m.put("warmup_steps", warmupSteps);
-    m.put("device", device);
-    m.put("precision", precision.label());
-    m.put("seed", seed);
-    m.put("split_seed", splitSeed);
-    m.put("validation_images", validationImages);
-    m.put("fold", fold);
-    m.put("depth", architecture.depth());
-    m.put("base_channels", architecture.baseChannels());
-    m.put("refine_depth", architecture.refineDepth());
-    m.put("refine_channels", architecture.refineChannels());
-    m.put("threads", threads);
-    m.put("augment", augment);
-    m.put("loss", loss);
-    m.put("input", input);
-    m.put("ema", ema);
-    m.put("dropblock", dropBlock);
-    m.put("thresholds_from", thresholdsFrom);
-    m.put("resume", resume);
-    return m;
+  /**
+   * How long and how fast the network learns: AdamW with a linear warm-up then cosine decay to zero
+   * ({@link LrSchedule}). {@code epochs == 0} with a time budget means "until the budget runs out"; the cosine
+   * then runs over the budget instead of the step count.
+   *
+   * @param epochs        number of epochs (0: as many as {@code maxMinutes} allows)
+   * @param stepsPerEpoch optimisation steps between validations
+   * @param maxMinutes    wall-clock budget in minutes (0: none)
+   * @param batchSize     patches per step
+   * @param lr            peak learning rate
+   * @param weightDecay   AdamW weight decay
+   * @param warmupSteps   linear warm-up steps, at most a tenth of the run (of its steps, or of its budget)
+   */
+  public record Schedule(int epochs, int stepsPerEpoch, double maxMinutes, int batchSize, double lr,
+      double weightDecay, int warmupSteps) {
+
+    public static final int EPOCHS = 32;
+    public static final int STEPS_PER_EPOCH = 100;
+    public static final double MAX_MINUTES = 0;
+    public static final int BATCH_SIZE = 28;
+    public static final double LR = 2e-3;
+    public static final double WEIGHT_DECAY = 1e-4;
+    public static final int WARMUP_STEPS = 200;
+
+    public Schedule {
+      require(epochs >= 0, "epochs", epochs, "must be >= 0");
+      require(epochs > 0 || maxMinutes > 0, "epochs", epochs, "must be > 0 unless --max-minutes is given");
+      require(stepsPerEpoch >= 1, "steps-per-epoch", stepsPerEpoch, "must be >= 1");
+      require(maxMinutes >= 0 && maxMinutes <= 60 * 24 * 14, "max-minutes", maxMinutes, "must be in 0..20160");
+      require(batchSize >= 1 && batchSize <= 1024, "batch-size", batchSize, "must be in 1..1024");
+      require(lr > 0 && lr < 1, "lr", lr, "must be in (0, 1)");
+      require(weightDecay >= 0 && weightDecay < 1, "weight-decay", weightDecay, "must be in [0, 1)");
+      require(warmupSteps >= 0, "warmup-steps", warmupSteps, "must be >= 0");
+    }
+
+    /** 32 epochs of 100 steps of 28 patches, AdamW 2e-3 with weight decay 1e-4, 200 warm-up steps. */
+    public static Schedule defaults() {
+      return new Schedule(EPOCHS, STEPS_PER_EPOCH, MAX_MINUTES, BATCH_SIZE, LR, WEIGHT_DECAY, WARMUP_STEPS);
+    }
+
+    public Schedule withEpochs(int e) {
+      return new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, lr, weightDecay, warmupSteps);
+    }
+
+    /** Runs for a wall-clock budget: as many epochs as {@code minutes} allow. */
+    public Schedule withBudget(double minutes) {
+      return new Schedule(0, stepsPerEpoch, minutes, batchSize, lr, weightDecay, warmupSteps);
+    }
+
+    /** The steps the run makes; 0 when it runs until its budget does. */
+    public long totalSteps() {
+      return epochs > 0 ? (long) epochs * stepsPerEpoch : 0;
+    }
+
+    /** The learning rate of every step. */
+    public LrSchedule lrSchedule() {
+      return new LrSchedule(lr, warmupSteps, totalSteps(), maxMinutes * 60);
+    }
+  }
+
+  /**
+   * What one step trains on: random patches centred on FOV pixels, augmented, turned into the input channels.
+   *
+   * @param patchSize square patch side in pixels
+   * @param augment   patch augmentation preset ({@link PatchSampler.Augmentation#named})
+   * @param input     what the input channels hold ({@link InputChannels} label)
+   */
+  public record Sampling(int patchSize, String augment, String input) {
+
+    public static final int PATCH_SIZE = 96;
+    public static final String AUGMENT = "basic";
+    public static final String INPUT = "rgb";
+
+    public Sampling {
+      require(patchSize >= 16 && patchSize <= 2048, "patch-size", patchSize, "must be in 16..2048");
+      require(PatchSampler.Augmentation.isName(augment), "augment", augment,
+          "must be one of: " + PatchSampler.Augmentation.NAMES);
+      require(InputChannels.labels().contains(input), "input", input, "must be one of: " + InputChannels.labels());
+    }
+
+    /** 96² RGB patches with flips, quarter turns and colour jitter. */
+    public static Sampling defaults() {
+      return new Sampling(PATCH_SIZE, AUGMENT, INPUT);
+    }
+
+    public Sampling withPatchSize(int side) {
+      return new Sampling(side, augment, input);
+    }
+
+    /** The input channels as an {@link InputChannels}. */
+    public InputChannels inputChannels() {
+      return InputChannels.parse(input);
+    }
+
+    /** The augmentation as a {@link PatchSampler.Augmentation}. */
+    public PatchSampler.Augmentation augmentation() {
+      return PatchSampler.Augmentation.named(augment);
+    }
+  }
+
+  /**
+   * What the weights are trained towards and which weights are kept.
+   *
+   * @param loss      a {@link Loss} label: {@code bce+dice}, {@code bce} or {@code bce+dice+cldice}
+   * @param ema       decay of the exponential moving average of the weights that is validated and saved (0: the
+   *                  raw weights are)
+   * @param dropBlock share of each feature map DropBlock zeroes after every convolution in training (0: off)
+   */
+  public record Objective(String loss, double ema, @JsonProperty("dropblock") double dropBlock) {
+
+    /** The losses {@code --loss} accepts. */
+    public static final List<String> LOSSES = Loss.labels();
+    public static final String LOSS = "bce+dice";
+    public static final double EMA = 0;
+    public static final double DROPBLOCK = 0;
+
+    public Objective {
+      require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
+      require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
+      require(dropBlock >= 0 && dropBlock <= 0.5, "dropblock", dropBlock, "must be in [0, 0.5] (0: off)");
+    }
+
+    /** BCE + soft Dice, no weight average, no DropBlock. */
+    public static Objective defaults() {
+      return new Objective(LOSS, EMA, DROPBLOCK);
+    }
+
+    public Objective withLoss(String l) {
+      return new Objective(l, ema, dropBlock);
+    }
+
+    /** The loss as a {@link Loss}. */
+    public Loss lossFunction() {
+      return Loss.named(loss);
+    }
+  }
+
+  /**
+   * Where and how the run executes. The precision is part of the recipe too (bf16 training measured 0.002 F1
+   * below fp32 on DRIVE); the others do not change what is learnt, except the seed, which picks the initial
+   * weights and the patches of every epoch.
+   *
+   * @param out       run directory
+   * @param device    {@code auto}, {@code cpu} or {@code cuda}
+   * @param precision forward-pass precision, resolved ({@link Precision#resolve})
+   * @param threads   libtorch threads (0: one per core)
+   * @param seed      seed of the initial weights, of the patches sampled each epoch and (unless the split
+   *                  seed is given) of the validation split
+   * @param resume    continue the run in {@code out} from its last checkpoint
+   */
+  public record Runtime(Path out, String device, Precision precision, int threads, long seed, boolean resume) {
+
+    public static final String DEVICE = "auto";
+    /** fp32: bf16 training cost about 0.002 F1 on DRIVE (docs/ABLATION.md), so it is asked for, not assumed. */
+    public static final String PRECISION = "fp32";
+    public static final int THREADS = 0;
+    public static final long SEED = 42;
+
+    public Runtime {
+      require(out != null, "out", out, "must name a run directory");
+      require(device != null && !device.isBlank(), "device", device, "must be auto, cpu or cuda");
+      require(precision != null, "precision", precision, "must be bf16 or fp32");
+      require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
+    }
+
+    /** A new run in {@code out}: any device, fp32, every core, seed 42. */
+    public static Runtime defaults(Path out) {
+      return new Runtime(out, DEVICE, Precision.parse(PRECISION), THREADS, SEED, false);
+    }
+
+    /** Another run ({@code runOut}, {@code runSeed}), resumed or not: e.g. a member of an ensemble. */
+    public Runtime withRun(Path runOut, long runSeed, boolean runResume) {
+      return new Runtime(runOut, device, precision, threads, runSeed, runResume);
+    }
+  }
+
+  /**
+   * The settings that make a recipe: two runs that agree on them learn the same way, whatever their seed,
+   * split, threshold source, directory, device or thread count. Thresholds picked for one recipe are borrowed
+   * by runs of the same recipe, and the folds of a cross-validation must share theirs.
+   *
+   * @param dataset dataset folder, or "synthetic"
+   */
+  public record Recipe(@JsonProperty("data") String dataset, Schedule schedule, Sampling sampling,
+      Objective objective, Architecture architecture, Precision precision) {
+
+    /**
+     * The settings on which this recipe and {@code reference} differ, as {@code "key reference-value vs
+     * this-value"} with the keys of {@link TrainConfig#flat()}, in their order (empty: the same recipe).
+     */
+    public List<String> differencesFrom(Recipe reference) {
+      Map<String, Object> mine = StoredConfig.flatten(StoredConfig.tree(this));
+      Map<String, Object> theirs = StoredConfig.flatten(StoredConfig.tree(reference));
+      return theirs.keySet().stream().filter(k -> !Objects.equals(theirs.get(k), mine.get(k)))
+          .map(k -> k + " " + theirs.get(k) + " vs " + mine.get(k)).toList();
+    }
+  }
+
+  /** The settings of this run that make its recipe. */
+  public Recipe recipe() {
+    return new Recipe(data.dataset(), schedule, sampling, objective, architecture, runtime.precision());
+  }
+
+  public TrainConfig withData(Data d) {
+    return new TrainConfig(d, schedule, sampling, objective, architecture, runtime);
+  }
+
+  public TrainConfig withSchedule(Schedule s) {
+    return new TrainConfig(data, s, sampling, objective, architecture, runtime);
+  }
+
+  public TrainConfig withSampling(Sampling s) {
+    return new TrainConfig(data, schedule, s, objective, architecture, runtime);
+  }
+
+  public TrainConfig withObjective(Objective o) {
+    return new TrainConfig(data, schedule, sampling, o, architecture, runtime);
+  }
+
+  public TrainConfig withArchitecture(Architecture a) {
+    return new TrainConfig(data, schedule, sampling, objective, a, runtime);
+  }
+
+  /**
+   * This config run elsewhere or otherwise. The split seed stays: a config is resolved, and its split seed was
+   * fixed when it was made (to the seed of then, unless one was given).
+   */
+  public TrainConfig withRuntime(Runtime r) {
+    return new TrainConfig(data, schedule, sampling, objective, architecture, r);
+  }
+
+  /**
+   * This recipe as member {@code seed} of an ensemble in {@code dir} with {@code loss} (the same split seed),
+   * resumed or not.
+   */
+  public TrainConfig member(Path dir, long seed, boolean resume, String loss) {
+    return withRuntime(runtime.withRun(dir, seed, resume)).withObjective(objective.withLoss(loss));
+  }
+
+  /**
+   * The stored configuration of a run, continued in {@code out} on {@code device}: everything else (the
+   * precision included) stays what the run started with.
+   */
+  public TrainConfig resumedIn(Path out, String device) {
+    return withRuntime(new Runtime(out, device, runtime.precision(), runtime.threads(), runtime.seed(), true));
+  }
+
+  /** The nested JSON form: an object per group, field names as the CLI flags ({@code batch_size}). */
+  public JsonNode toJson() {
+    return StoredConfig.tree(this);
+  }
+
+  /**
+   * Every setting under its CLI flag name ({@code batch_size}, {@code seed}, ...; the keys earlier versions
+   * stored flat), in group order: MLflow params.
+   */
+  public Map<String, Object> flat() {
+    return StoredConfig.flatten(toJson());
+  }
+
+  /**
+   * Reads a stored configuration: {@link #toJson()}'s nested form, or the flat map earlier versions wrote
+   * (with what those versions did for the settings they did not record yet).
+   *
+   * @throws VesselsegException.Model when it does not parse or lacks a setting
+   */
+  public static TrainConfig fromJson(String json) {
+    return StoredConfig.read(json);
   }
 }

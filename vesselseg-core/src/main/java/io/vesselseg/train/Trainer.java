@@ -43,11 +43,12 @@ public final class Trainer {
 
   /** Trains from {@code start} (a fresh state or one read from a checkpoint). */
   public TrainSummary run(TrainState start) {
-    int b = cfg.batchSize();
-    int p = cfg.patchSize();
-    long totalSteps = cfg.epochs() > 0 ? (long) cfg.epochs() * cfg.stepsPerEpoch() : 0;
-    double budget = cfg.maxMinutes() * 60;
-    LrSchedule schedule = new LrSchedule(cfg.lr(), cfg.warmupSteps(), totalSteps, budget);
+    TrainConfig.Schedule plan = cfg.schedule();
+    int b = plan.batchSize();
+    int p = cfg.sampling().patchSize();
+    long totalSteps = plan.totalSteps();
+    double budget = plan.maxMinutes() * 60;
+    LrSchedule schedule = plan.lrSchedule();
     listeners.forEach(l -> l.onStart(cfg, start.epoch() + 1, totalSteps));
 
     float[][] xs = {new float[b * 3 * p * p], new float[b * 3 * p * p]};
@@ -62,8 +63,8 @@ public final class Trainer {
     double lastValidationSeconds = 0;
     long runStart = System.nanoTime();
     try {
-      for (int epoch = start.epoch() + 1; cfg.epochs() == 0 || epoch <= cfg.epochs(); epoch++) {
-        long seed = epochSeed(cfg.seed(), epoch);
+      for (int epoch = start.epoch() + 1; plan.epochs() == 0 || epoch <= plan.epochs(); epoch++) {
+        long seed = epochSeed(cfg.runtime().seed(), epoch);
         Random rng = new Random(seed);
         step.seedNoise(seed ^ NOISE_SEED);
         Future<?> next = prefetch.submit(() -> sampler.fill(rng, xs[0], ys[0], b));
@@ -73,14 +74,14 @@ public final class Trainer {
         double epochTrainSeconds = 0;
         boolean outOfTime = false;
         boolean interrupted = false;
-        for (int s = 0; s < cfg.stepsPerEpoch(); s++) {
+        for (int s = 0; s < plan.stepsPerEpoch(); s++) {
           if (stopRequested.getAsBoolean()) {
             interrupted = true;
             break;
           }
           int cur = s % 2;
           await(next);
-          if (s + 1 < cfg.stepsPerEpoch()) {
+          if (s + 1 < plan.stepsPerEpoch()) {
             int nxt = 1 - cur;
             next = prefetch.submit(() -> sampler.fill(rng, xs[nxt], ys[nxt], b));
           }
@@ -93,8 +94,8 @@ public final class Trainer {
           if (!Float.isFinite(loss)) {
             throw new VesselsegException.Usage("training diverged: the loss became " + loss + " at epoch "
                 + epoch + ", step " + (state.globalStep() + steps + 1) + " (lr " + String.format("%.2e", lr)
-                + "); lower --lr (now " + cfg.lr() + ") or train with --precision fp32. The last good "
-                + "checkpoint in " + cfg.out() + " is intact and --resume continues from it");
+                + "); lower --lr (now " + plan.lr() + ") or train with --precision fp32. The last good "
+                + "checkpoint in " + cfg.runtime().out() + " is intact and --resume continues from it");
           }
           lossSum += loss;
           steps++;
@@ -130,7 +131,7 @@ public final class Trainer {
           l.onEpoch(ep, state);
         }
         if (outOfTime) {
-          stopReason = "time budget of " + cfg.maxMinutes() + " min";
+          stopReason = "time budget of " + plan.maxMinutes() + " min";
           break;
         }
       }

@@ -1,7 +1,6 @@
 package io.vesselseg.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.Provenance;
 import io.vesselseg.VesselsegException;
@@ -25,6 +24,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -112,8 +112,9 @@ public final class TrainingRun {
   }
 
   /**
-   * Trains on {@code all} (the training split of a dataset). With {@code cfg.resume()} the configuration
-   * stored in the run's last checkpoint is used (only the device may change).
+   * Trains on {@code all} (the training split of a dataset). With {@code runtime().resume()} the configuration
+   * stored in the run's last checkpoint is used (only the device may change), in either the grouped form or
+   * the flat one of earlier versions.
    */
   public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
       List<TrainListener> extra) {
@@ -126,37 +127,40 @@ public final class TrainingRun {
    */
   public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
       List<TrainListener> extra, BooleanSupplier stopRequested) {
-    RunDirectory run = new RunDirectory(requested.out());
+    boolean resume = requested.runtime().resume();
+    RunDirectory run = new RunDirectory(requested.runtime().out());
     // a bad --thresholds-from is reported before the run directory is created
-    BorrowedThresholds borrowed = requested.validationImages() == 0 && !requested.resume()
+    BorrowedThresholds borrowed = requested.data().validationImages() == 0 && !resume
         ? borrowThresholds(requested) : null;
-    if (!requested.resume()) { // and so is a --fold these images cannot make
-      split(all, requested.validationImages(), requested.fold(), requested.splitSeed());
+    if (!resume) { // and so is a --fold these images cannot make
+      split(all, requested.data().validationImages(), requested.data().fold(), requested.data().splitSeed());
     }
-    run.prepare(requested.resume());
+    run.prepare(resume);
     Checkpoint.Loaded resumed = null;
     SafeTensors.Contents last = null;
     TrainConfig cfg = requested;
-    ComputeDevice device = ComputeDevice.resolve(requested.device());
-    if (requested.resume()) {
+    ComputeDevice device = ComputeDevice.resolve(requested.runtime().device());
+    if (resume) { // the stored config wins: only the directory and the device may change
       last = SafeTensors.read(run.last());
-      cfg = TrainConfig.fromMap(parse(last.metadata().get("config")), requested.out(),
-          requested.device(), true);
-      resumed = Checkpoint.load(last, run.last().toString(), device, cfg.precision());
-      borrowed = cfg.validationImages() == 0 ? borrowThresholds(cfg) : null;
+      cfg = TrainConfig.fromJson(last.metadata().get("config"))
+          .resumedIn(requested.runtime().out(), requested.runtime().device());
+      resumed = Checkpoint.load(last, run.last().toString(), device, cfg.runtime().precision());
+      borrowed = cfg.data().validationImages() == 0 ? borrowThresholds(cfg) : null;
     }
-    int threads = Engine.threads(cfg.threads());
-    List<List<Sample>> parts = split(all, cfg.validationImages(), cfg.fold(), cfg.splitSeed());
+    int threads = Engine.threads(cfg.runtime().threads());
+    TrainConfig.Data data = cfg.data();
+    List<List<Sample>> parts = split(all, data.validationImages(), data.fold(), data.splitSeed());
     List<Sample> val = parts.get(1);
     // patches are cut from training photographs brought to one scale (their median FOV diameter, which the
     // model records) and turned into the network's input; validation photographs stay as they are, since the
     // Predictor resamples them to that diameter (and the map back) as it does any photograph
     int diameter = medianFovDiameter(parts.get(0));
-    List<Sample> train = atOneScale(parts.get(0), diameter).stream().map(cfg.inputChannels()::apply).toList();
+    List<Sample> train = atOneScale(parts.get(0), diameter).stream().map(cfg.sampling().inputChannels()::apply)
+        .toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
-        threads, cfg.precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
-        train.size(), val.size(), cfg.validationImages() == 0 ? ""
-            : "fold " + cfg.fold() + " of " + all.size() / cfg.validationImages() + ": ",
+        threads, cfg.runtime().precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
+        train.size(), val.size(), data.validationImages() == 0 ? ""
+            : "fold " + data.fold() + " of " + all.size() / data.validationImages() + ": ",
         val.stream().map(Sample::id).toList());
 
     TrainState start = TrainState.fresh();
@@ -167,13 +171,13 @@ public final class TrainingRun {
       run.truncateMetrics(start.epoch());
       LOG.info("resuming {} after epoch {} (step {})", run.last(), start.epoch(), start.globalStep());
     } else {
-      net = Network.create(cfg.architecture(), device, cfg.precision(),
-          normalization(train, cfg.inputChannels()), cfg.seed());
+      net = Network.create(cfg.architecture(), device, cfg.runtime().precision(),
+          normalization(train, cfg.sampling().inputChannels()), cfg.runtime().seed());
     }
-    net.setDropBlock(cfg.dropBlock());
-    Provenance prov = Provenance.capture(device.label(), cfg.seed());
+    net.setDropBlock(cfg.objective().dropBlock());
+    Provenance prov = Provenance.capture(device.label(), cfg.runtime().seed());
     Map<String, Object> sections = new LinkedHashMap<>();
-    sections.put("config", cfg.toMap());
+    sections.put("config", cfg.toJson());
     sections.put("provenance", prov.toMap());
     Architecture arch = cfg.architecture();
     sections.put("model", Map.of("architecture", arch.type(), "depth", arch.depth(),
@@ -186,7 +190,7 @@ public final class TrainingRun {
     run.writeRunJson(sections);
 
     Map<String, String> fileMeta = new LinkedHashMap<>();
-    fileMeta.put("config", json(cfg.toMap()));
+    fileMeta.put("config", cfg.toJson().toString());
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(diameter));
@@ -194,28 +198,29 @@ public final class TrainingRun {
     Thresholds thresholds = borrowed != null ? borrowed.thresholds()
         : Thresholds.of(start.bestThreshold()).withCalibration(net.calibration())
             .withOrigin(ThresholdOrigin.Validation.on(val.stream().map(Sample::id).toList()));
-    try (net; TrainStep step = new TrainStep(net, cfg.lr(), cfg.weightDecay(), cfg.lossFunction())) {
+    TrainConfig.Objective objective = cfg.objective();
+    try (net; TrainStep step = new TrainStep(net, cfg.schedule().lr(), cfg.schedule().weightDecay(),
+        objective.lossFunction())) {
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
       }
-      if (cfg.ema() > 0) {
-        step.averageWeights(cfg.ema()).setUpdates(start.globalStep());
+      if (objective.ema() > 0) {
+        step.averageWeights(objective.ema()).setUpdates(start.globalStep());
         if (last != null && !Checkpoint.restoreAverage(last, run.last().toString(), step)) {
           LOG.warn("{} holds no weight average: it restarts from the resumed weights", run.last());
         }
       }
       FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val, diameter);
       Validator validation = borrowed != null ? unvalidated(thresholds.plain())
-          : cfg.ema() > 0 ? alsoRaw(validator, net, val, diameter) : validator;
+          : objective.ema() > 0 ? alsoRaw(validator, net, val, diameter) : validator;
       List<TrainListener> listeners = new ArrayList<>();
       listeners.add(progress);
       listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, thresholds, val));
       listeners.add(run);
-      listeners.add(new RunArtifacts(cfg.out(), OVERLAY_EVERY, val.isEmpty() ? null
+      listeners.add(new RunArtifacts(cfg.runtime().out(), OVERLAY_EVERY, val.isEmpty() ? null
           : () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
       listeners.addAll(extra);
-      PatchSampler sampler = new PatchSampler(train, cfg.patchSize(),
-          PatchSampler.Augmentation.named(cfg.augment()));
+      PatchSampler sampler = new PatchSampler(train, cfg.sampling().patchSize(), cfg.sampling().augmentation());
       return new Trainer(cfg, step, sampler, validation, listeners, stopRequested).run(start);
     }
   }
@@ -225,12 +230,12 @@ public final class TrainingRun {
    * (thresholds picked for another recipe may not suit this one).
    */
   private static BorrowedThresholds borrowThresholds(TrainConfig cfg) {
-    BorrowedThresholds b = BorrowedThresholds.from(cfg.thresholdsFrom(), cfg.toMap());
+    BorrowedThresholds b = BorrowedThresholds.from(cfg.data().thresholdsFrom(), Optional.of(cfg.recipe()));
     LOG.info("no validation images: every epoch's model is kept (the last is the result), thresholds from {}",
         b.source().toJson());
     if (!b.recipeDifferences().isEmpty()) {
       LOG.warn("--thresholds-from {} was trained with another recipe ({}): its thresholds may not suit this run",
-          cfg.thresholdsFrom(), String.join(", ", b.recipeDifferences()));
+          cfg.data().thresholdsFrom(), String.join(", ", b.recipeDifferences()));
     }
     return b;
   }
@@ -291,15 +296,6 @@ public final class TrainingRun {
       return JSON.writeValueAsString(o);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static Map<String, Object> parse(String json) {
-    try {
-      return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new VesselsegException.Model("the checkpoint's stored config does not parse: start a new run",
-          e);
     }
   }
 }

@@ -7,7 +7,6 @@ import io.vesselseg.model.ThresholdOrigin;
 import io.vesselseg.model.Thresholds;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Thresholds borrowed from a reference, read and carried as {@link Thresholds} (plain JVM: no natives). */
@@ -15,8 +14,8 @@ class BorrowedThresholdsTest {
 
   @Test
   void borrowingTheCrossValidationBehindTheShippedModelGivesItsThresholds() throws Exception {
-    Path cv = Path.of(System.getProperty("vesselseg.checkout", ".."), "docs", "crossval-m.json");
-    BorrowedThresholds b = BorrowedThresholds.from(cv.toString(), Map.of());
+    Path cv = Path.of(System.getProperty("vesselseg.checkout", ".."), "docs", "lab", "crossval-m.json");
+    BorrowedThresholds b = BorrowedThresholds.from(cv.toString(), java.util.Optional.empty());
     Thresholds shipped;
     try (InputStream in = getClass().getResourceAsStream("/io/vesselseg/model/drive-unet.safetensors")) {
       shipped = Thresholds.fromMetadata(SafeTensors.parse(in.readAllBytes(), "shipped model").metadata());

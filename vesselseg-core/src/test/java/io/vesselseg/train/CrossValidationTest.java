@@ -30,8 +30,10 @@ class CrossValidationTest {
   static Path dir;
 
   private static TrainConfig fold(String name, int fold, double lr, int validationImages, String from) {
-    return new TrainConfig("synthetic", dir.resolve(name), 1, 20, 0, 8, 32, lr, 1e-4, 5, "cpu", Precision.FP32,
-        9, validationImages, fold, new Architecture(2, 4), 2, "basic", "bce+dice", "rgb", 0, 0, from, false);
+    return new TrainConfig(new TrainConfig.Data("synthetic", validationImages, fold, null, from),
+        new TrainConfig.Schedule(1, 20, 0, 8, lr, 1e-4, 5), new TrainConfig.Sampling(32, "basic", "rgb"),
+        TrainConfig.Objective.defaults(), new Architecture(2, 4),
+        new TrainConfig.Runtime(dir.resolve(name), "cpu", Precision.FP32, 2, 9, false));
   }
 
   private static void train(TrainConfig cfg) {

@@ -7,171 +7,163 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Precision;
+import io.vesselseg.train.TrainConfig.Data;
+import io.vesselseg.train.TrainConfig.Objective;
+import io.vesselseg.train.TrainConfig.Runtime;
+import io.vesselseg.train.TrainConfig.Sampling;
+import io.vesselseg.train.TrainConfig.Schedule;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
 
-  private static TrainConfig with(int batch, int patch, double lr) {
-    return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, batch, patch, lr, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0,
-        "", false);
+  /** A valid small config: 2 epochs of 10 steps of 8 patches of 64², 3 images held out, seed 1, fp32. */
+  static TrainConfig small() {
+    return new TrainConfig(Data.defaults("synthetic"), new Schedule(2, 10, 0, 8, 1e-3, 1e-4, 10),
+        new Sampling(64, "basic", "rgb"), Objective.defaults(), Architecture.defaults(),
+        new Runtime(Path.of("r"), "cpu", Precision.FP32, 0, 1, false));
+  }
+
+  private static Schedule schedule(int batch, double lr) {
+    return new Schedule(2, 10, 0, batch, lr, 1e-4, 10);
   }
 
   @Test
-  void messagesNameTheFieldTheValueAndTheRule() {
-    var e = assertThrows(VesselsegException.Usage.class, () -> with(0, 128, 1e-3));
+  void messagesNameTheFlagTheValueAndTheRule() {
+    var e = assertThrows(VesselsegException.Usage.class, () -> schedule(0, 1e-3));
     assertEquals("--batch-size 0 must be in 1..1024", e.getMessage());
-    var p = assertThrows(VesselsegException.Usage.class, () -> with(8, 100, 1e-3));
+    var p = assertThrows(VesselsegException.Usage.class,
+        () -> small().withSampling(new Sampling(100, "basic", "rgb")));
     assertEquals("--patch-size 100 must be a multiple of 16 (2^depth)", p.getMessage());
-    var l = assertThrows(VesselsegException.Usage.class, () -> with(8, 128, 2.0));
+    var w = assertThrows(VesselsegException.Usage.class,
+        () -> small().withSampling(new Sampling(48, "basic", "rgb")).withArchitecture(new Architecture(4, 8, 5, 8)));
+    assertEquals("--patch-size 48 must be a multiple of 32 (2^depth of the deeper stage)", w.getMessage());
+    var l = assertThrows(VesselsegException.Usage.class, () -> schedule(8, 2.0));
     assertTrue(l.getMessage().startsWith("--lr 2.0"), l.getMessage());
-  }
-
-  /** A valid 8x64² config but for the recipe choices. */
-  private static TrainConfig recipe(String augment, String loss, String input, double ema) {
-    return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        3, 1, Architecture.defaults(), 0, augment, loss, input, ema, 0, "", false);
+    var t = assertThrows(VesselsegException.Usage.class,
+        () -> new Runtime(Path.of("r"), "cpu", Precision.FP32, -1, 1, false));
+    assertEquals("--threads -1 must be in 0..1024 (0: all cores)", t.getMessage());
+    var d = assertThrows(VesselsegException.Usage.class, () -> Data.defaults(" "));
+    assertEquals("--data   must name a dataset folder or 'synthetic'", d.getMessage());
   }
 
   @Test
   void unknownLossAndAugmentationAreRefusedWithTheChoices() {
-    var l = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "focal", "rgb", 0));
+    var l = assertThrows(VesselsegException.Usage.class, () -> new Objective("focal", 0, 0));
     assertEquals("--loss focal must be one of: bce+dice, bce, bce+dice+cldice", l.getMessage());
-    var a = assertThrows(VesselsegException.Usage.class, () -> recipe("heavy", "bce", "rgb", 0));
+    var a = assertThrows(VesselsegException.Usage.class, () -> new Sampling(64, "heavy", "rgb"));
     assertEquals("--augment heavy must be one of: basic, strong, elastic, none", a.getMessage());
-    var i = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "lab", 0));
+    var i = assertThrows(VesselsegException.Usage.class, () -> new Sampling(64, "basic", "lab"));
     assertEquals("--input lab must be one of: [rgb, rg-clahe]", i.getMessage());
-    var e = assertThrows(VesselsegException.Usage.class, () -> recipe("basic", "bce", "rgb", 1.0));
+    var e = assertThrows(VesselsegException.Usage.class, () -> new Objective("bce", 1.0, 0));
     assertEquals("--ema 1.0 must be 0 (off) or in [0.5, 1)", e.getMessage());
-  }
-
-  private static TrainConfig held(int validationImages, String thresholdsFrom) {
-    return new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1,
-        validationImages, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0, thresholdsFrom, false);
   }
 
   @Test
   void trainingOnEveryImageNeedsThresholdsFromAReferenceAndOnlyThen() {
-    var none = assertThrows(VesselsegException.Usage.class, () -> held(0, ""));
+    var none = assertThrows(VesselsegException.Usage.class, () -> new Data("synthetic", 0, 1, null, ""));
     assertTrue(none.getMessage().startsWith("--validation-images 0 trains on every image")
         && none.getMessage().contains("--thresholds-from"), none.getMessage());
-    var both = assertThrows(VesselsegException.Usage.class, () -> held(3, "runs/c"));
+    var both = assertThrows(VesselsegException.Usage.class, () -> new Data("synthetic", 3, 1, null, "runs/c"));
     assertTrue(both.getMessage().startsWith("--thresholds-from runs/c is only for --validation-images 0"),
         both.getMessage());
-    assertEquals("runs/c", held(0, "runs/c").thresholdsFrom());
-    assertEquals("", held(3, null).thresholdsFrom());
-    TrainConfig back = TrainConfig.fromMap(new java.util.LinkedHashMap<>(held(0, "runs/c").toMap()), Path.of("r"),
-        "cpu", false);
-    assertEquals("runs/c", back.thresholdsFrom());
+    Data all = Data.defaults("synthetic").onEveryImage("runs/c");
+    assertEquals("runs/c", all.thresholdsFrom());
+    assertEquals("", new Data("synthetic", 3, 1, null, null).thresholdsFrom());
+    TrainConfig back = TrainConfig.fromJson(small().withData(all).toJson().toString());
+    assertEquals("runs/c", back.data().thresholdsFrom());
   }
 
   @Test
-  void aReferenceOfAnotherRecipeIsNamedKeyByKey() {
-    var ref = held(3, "").toMap();
-    var run = new java.util.LinkedHashMap<>(held(0, "runs/c").toMap());
-    assertEquals(List.of(), BorrowedThresholds.differences(ref, run), "split and source are not the recipe");
-    run.put("loss", "bce");
-    run.put("batch_size", 8L); // a Long read back from JSON equals the Integer it was
-    assertEquals(List.of("loss bce+dice vs bce"), BorrowedThresholds.differences(ref, run));
+  void aReferenceOfAnotherRecipeIsNamedSettingBySetting() {
+    TrainConfig ref = small();
+    TrainConfig run = small().withData(ref.data().onEveryImage("runs/c"))
+        .withRuntime(new Runtime(Path.of("elsewhere"), "auto", Precision.FP32, 2, 99, true));
+    assertEquals(List.of(), run.recipe().differencesFrom(ref.recipe()),
+        "split, threshold source, directory, device, threads and seed are not the recipe");
+    TrainConfig bce = run.withObjective(run.objective().withLoss("bce"));
+    assertEquals(List.of("loss bce+dice vs bce"), bce.recipe().differencesFrom(ref.recipe()));
+    TrainConfig bf16 = bce.withRuntime(new Runtime(Path.of("r"), "cpu", Precision.BF16, 0, 1, false))
+        .withArchitecture(new Architecture(4, 16, 2, 8));
+    assertEquals(List.of("refine_depth 0 vs 2", "refine_channels 0 vs 8", "loss bce+dice vs bce",
+        "precision fp32 vs bf16").stream().sorted().toList(),
+        bf16.recipe().differencesFrom(ref.recipe()).stream().sorted().toList());
+    assertEquals(List.of("no readable training config in the reference"),
+        BorrowedThresholds.differences(Optional.empty(), Optional.of(run.recipe())));
   }
 
   @Test
   void epochsZeroNeedsATimeBudget() {
-    assertThrows(VesselsegException.Usage.class, () -> with(8, 128, 1e-3).withEpochs(0));
-  }
-
-  @Test
-  void mapRoundTrip() {
-    TrainConfig c = with(8, 64, 3e-3);
-    TrainConfig back = TrainConfig.fromMap(new java.util.LinkedHashMap<>(c.toMap()), c.out(), "cpu", true);
-    assertEquals(c.withEpochs(2).toMap().get("lr"), back.toMap().get("lr"));
-    assertEquals(c.batchSize(), back.batchSize());
-    assertEquals(c.architecture(), back.architecture());
-    assertTrue(back.resume());
-  }
-
-  @Test
-  void scheduleWarmsUpThenDecaysToZeroByStepsOrTime() {
-    LrSchedule s = new LrSchedule(1e-3, 10, 100, 0);
-    assertEquals(1e-4, s.at(0, 0), 1e-12);
-    assertEquals(1e-3, s.at(9, 0), 1e-6);
-    assertEquals(5e-4, s.at(55, 0), 1e-9);
-    assertEquals(0, s.at(100, 0), 1e-12);
-    LrSchedule timed = new LrSchedule(1e-3, 0, 0, 60);
-    assertEquals(5e-4, timed.at(3, 30), 1e-9);
-    assertEquals(0, timed.at(4, 61), 1e-12);
-  }
-
-  @Test
-  void warmUpIsCappedAtATenthOfAShortRun() {
-    LrSchedule s = new LrSchedule(2e-3, 200, 200, 0);
-    assertEquals(20, s.warmupSteps());
-    assertEquals(2e-3, s.at(19, 0), 1e-9);
-    assertTrue(s.at(199, 0) < 1e-6, "a 200-step run anneals to ~0 by its last step: " + s.at(199, 0));
-    assertEquals(200, new LrSchedule(2e-3, 200, 5000, 0).warmupSteps(), "long runs keep their warm-up");
+    var e = assertThrows(VesselsegException.Usage.class, () -> schedule(8, 1e-3).withEpochs(0));
+    assertEquals("--epochs 0 must be > 0 unless --max-minutes is given", e.getMessage());
+    Schedule timed = schedule(8, 1e-3).withBudget(5);
+    assertEquals(0, timed.epochs());
+    assertEquals(0, timed.totalSteps(), "a budgeted run does not know its step count");
+    assertEquals(300, timed.lrSchedule().budgetSeconds());
+    assertEquals(20, schedule(8, 1e-3).totalSteps());
   }
 
   @Test
   void foldsAreNumberedFromOneAndNeedHeldOutImages() {
-    var zero = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
-        10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, 0, Architecture.defaults(), 0, "basic",
-        "bce+dice", "rgb", 0, 0, "", false));
+    var zero = assertThrows(VesselsegException.Usage.class, () -> new Data("synthetic", 3, 0, null, ""));
     assertEquals("--fold 0 must be >= 1 (folds are numbered from 1)", zero.getMessage());
-    var none = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
-        10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 0, 2, Architecture.defaults(), 0, "basic",
-        "bce+dice", "rgb", 0, 0, "runs/c", false));
+    var none = assertThrows(VesselsegException.Usage.class, () -> new Data("synthetic", 0, 2, null, "runs/c"));
     assertEquals("--fold 2 needs images held out: with --validation-images 0 there is nothing to fold",
         none.getMessage());
-    TrainConfig third = held(3, "");
-    assertEquals(1, TrainConfig.fromMap(withoutFold(third.toMap()), Path.of("r"), "cpu", false).fold(),
-        "configs stored before --fold existed read as fold 1");
   }
 
   @Test
-  void dropBlockIsARateRecordedInTheRecipeAndOffInOlderConfigs() {
-    var high = assertThrows(VesselsegException.Usage.class, () -> new TrainConfig("synthetic", Path.of("r"), 2,
-        10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu", Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic",
-        "bce+dice", "rgb", 0, 0.6, "", false));
+  void dropBlockIsARateRecordedInTheRecipe() {
+    var high = assertThrows(VesselsegException.Usage.class, () -> new Objective("bce+dice", 0, 0.6));
     assertEquals("--dropblock 0.6 must be in [0, 0.5] (0: off)", high.getMessage());
-    TrainConfig c = new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu",
-        Precision.FP32, 1, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0.15, "", false);
-    assertEquals(0.15, TrainConfig.fromMap(c.toMap(), Path.of("r"), "cpu", false).dropBlock());
-    var old = new java.util.LinkedHashMap<>(held(3, "").toMap());
-    old.remove("dropblock");
-    assertEquals(0.0, TrainConfig.fromMap(old, Path.of("r"), "cpu", false).dropBlock(),
-        "configs stored before --dropblock existed read as off");
-    assertEquals(List.of("dropblock 0.0 vs 0.15"), BorrowedThresholds.differences(
-        BorrowedThresholds.recipe(json(old)), c.toMap()), "a reference without DropBlock is another recipe");
+    TrainConfig c = small().withObjective(new Objective("bce+dice", 0, 0.15));
+    assertEquals(0.15, TrainConfig.fromJson(c.toJson().toString()).objective().dropBlock());
+    assertEquals(List.of("dropblock 0.0 vs 0.15"), c.recipe().differencesFrom(small().recipe()));
   }
 
   @Test
   void theSplitSeedDefaultsToTheSeedAndRoundTrips() {
-    TrainConfig same = held(3, "");
-    assertEquals(same.seed(), same.splitSeed());
-    TrainConfig c = new TrainConfig("synthetic", Path.of("r"), 2, 10, 0, 8, 64, 1e-3, 1e-4, 10, "cpu",
-        Precision.FP32, 7, 42, 3, 1, Architecture.defaults(), 0, "basic", "bce+dice", "rgb", 0, 0, "", false);
-    TrainConfig back = TrainConfig.fromMap(c.toMap(), Path.of("r"), "cpu", false);
-    assertEquals(7, back.seed());
-    assertEquals(42, back.splitSeed());
-    var old = new java.util.LinkedHashMap<>(c.toMap());
-    old.remove("split_seed");
-    assertEquals(7, TrainConfig.fromMap(old, Path.of("r"), "cpu", false).splitSeed(),
-        "configs stored before --split-seed existed split by their seed");
+    TrainConfig same = small();
+    assertEquals(same.runtime().seed(), same.data().splitSeed());
+    TrainConfig c = small().withData(new Data("synthetic", 3, 1, 42L, ""))
+        .withRuntime(new Runtime(Path.of("r"), "cpu", Precision.FP32, 0, 7, false));
+    TrainConfig back = TrainConfig.fromJson(c.toJson().toString());
+    assertEquals(7, back.runtime().seed());
+    assertEquals(42, back.data().splitSeed());
+    TrainConfig reseeded = same.withRuntime(new Runtime(Path.of("r"), "cpu", Precision.FP32, 0, 3, false));
+    assertEquals(1, reseeded.data().splitSeed(), "a config is resolved: its split seed was fixed when it was made");
+    TrainConfig member = c.member(Path.of("r/member-2"), 8, false, "bce");
+    assertEquals(42, member.data().splitSeed(), "an ensemble member keeps the split");
+    assertEquals(8, member.runtime().seed());
+    assertEquals("bce", member.objective().loss());
   }
 
-  private static String json(java.util.Map<String, Object> m) {
-    try {
-      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+  @Test
+  void flatKeysAreTheCliFlagsAndTheKeysEarlierVersionsStored() {
+    // the keys of the flat map every version before the grouping wrote (and MLflow params, and MLproject)
+    Set<String> before = Set.of("data", "out", "epochs", "steps_per_epoch", "max_minutes", "batch_size",
+        "patch_size", "lr", "weight_decay", "warmup_steps", "device", "precision", "seed", "split_seed",
+        "validation_images", "fold", "depth", "base_channels", "refine_depth", "refine_channels", "threads",
+        "augment", "loss", "input", "ema", "dropblock", "thresholds_from", "resume");
+    var flat = small().flat();
+    assertEquals(before, flat.keySet());
+    assertEquals(8, flat.get("batch_size"));
+    assertEquals("fp32", flat.get("precision"));
+    assertEquals("r", flat.get("out"));
+    assertEquals(1e-4, flat.get("weight_decay"));
+    var json = small().toJson();
+    assertEquals(Set.of("data", "schedule", "sampling", "objective", "architecture", "runtime"),
+        Set.copyOf(iterate(json.fieldNames())));
+    assertEquals(64, json.at("/sampling/patch_size").asInt());
+    assertEquals("synthetic", json.at("/data/data").asText());
   }
 
-  private static java.util.Map<String, Object> withoutFold(java.util.Map<String, Object> m) {
-    java.util.Map<String, Object> copy = new java.util.LinkedHashMap<>(m);
-    copy.remove("fold");
-    return copy;
+  private static List<String> iterate(java.util.Iterator<String> it) {
+    List<String> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
   }
 }

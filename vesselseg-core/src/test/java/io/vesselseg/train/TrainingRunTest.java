@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Short real trainings on synthetic fundus images (about a minute in all on 2 cores). */
 class TrainingRunTest {
 
-  private static final List<Sample> IMAGES = SyntheticFundus.dataset(10, 77, 96, 96);
+  static final List<Sample> IMAGES = SyntheticFundus.dataset(10, 77, 96, 96);
 
   private static TrainConfig config(Path out, int epochs, boolean resume) {
     return config(out, epochs, resume, "rgb", 0);
@@ -49,12 +49,13 @@ class TrainingRunTest {
 
   private static TrainConfig config(Path out, int epochs, boolean resume, String input, double ema,
       int validationImages, int fold, String thresholdsFrom, double dropBlock) {
-    return new TrainConfig("synthetic", out, epochs, 25, 0, 8, 48, 3e-3, 1e-4, 10, "cpu", Precision.FP32,
-        5, validationImages, fold, new Architecture(3, 8), 2, "basic", "bce+dice", input, ema, dropBlock,
-        thresholdsFrom, resume);
+    return new TrainConfig(new TrainConfig.Data("synthetic", validationImages, fold, null, thresholdsFrom),
+        new TrainConfig.Schedule(epochs, 25, 0, 8, 3e-3, 1e-4, 10), new TrainConfig.Sampling(48, "basic", input),
+        new TrainConfig.Objective("bce+dice", ema, dropBlock), new Architecture(3, 8),
+        new TrainConfig.Runtime(out, "cpu", Precision.FP32, 2, 5, resume));
   }
 
-  private static ConsoleProgress quiet() {
+  static ConsoleProgress quiet() {
     return new ConsoleProgress(new PrintStream(new ByteArrayOutputStream()), false);
   }
 
