@@ -2,6 +2,7 @@ package io.vesselseg.serve;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -81,8 +82,8 @@ final class OipRequest {
         }
       }
     } catch (IOException e) {
-      throw HttpError.badRequest("the inference request is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-          ? j.getOriginalMessage() : e.getMessage())
+      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+      throw HttpError.badRequest("the inference request is not valid JSON: " + why
           + "; expected {\"inputs\": [{\"name\": \"image\", \"shape\": [1, H, W, 3], \"datatype\": \"UINT8\", "
           + "\"data\": [...]}]}");
     }
