@@ -19,7 +19,7 @@ def main():
     assert client.is_server_ready(), "server not ready"
     assert client.is_model_ready(model), "model not ready"
     server = client.get_server_metadata()
-    assert server["name"] == "vesselseg", server
+    assert server["name"] == "vesselseg" and "binary_tensor_data" in server["extensions"], server
     meta = client.get_model_metadata(model)
     assert meta["name"] == model, meta
     assert meta["inputs"][0]["name"] == "image" and meta["inputs"][0]["datatype"] == "UINT8", meta
@@ -63,13 +63,19 @@ def main():
         raise AssertionError("a [H, W, 3] input was accepted")
     except InferenceServerException as e:
         assert "expected [1, H, W, 3]" in e.message(), e.message()
+
+    # tritonclient's defaults: the binary tensor extension for the input and for every output
     binary = httpclient.InferInput("image", list(image.shape), "UINT8")
-    binary.set_data_from_numpy(image)  # tritonclient's default: the binary tensor extension, not supported
-    try:
-        client.infer(model, [binary])
-        raise AssertionError("a binary tensor was accepted")
-    except InferenceServerException as e:
-        assert "binary_data=False" in e.message(), e.message()
+    binary.set_data_from_numpy(image)
+    raw = client.infer(model, [binary])
+    assert raw.get_output("probabilities")["parameters"]["binary_data_size"] == 4 * h * w, raw.get_response()
+    assert np.array_equal(raw.as_numpy("probabilities"), prob), "binary probabilities differ from the JSON ones"
+    assert np.array_equal(raw.as_numpy("mask"), mask), "binary mask differs from the JSON one"
+    assert np.array_equal(raw.as_numpy("fov"), fov), "binary FOV differs from the JSON one"
+    mixed = client.infer(model, [binary], outputs=[httpclient.InferRequestedOutput("mask"),
+                                                   httpclient.InferRequestedOutput("probabilities", binary_data=False)])
+    assert np.array_equal(mixed.as_numpy("mask"), mask) and np.array_equal(mixed.as_numpy("probabilities"), prob)
+    assert "data" in mixed.get_output("probabilities") and "data" not in mixed.get_output("mask")
     client.close()
     print("ok " + json.dumps({"threshold": float(threshold), "vessel_pixels": int(mask.sum()),
                               "fov_pixels": int(fov.sum()), "prob_mean": float(prob.mean())}))

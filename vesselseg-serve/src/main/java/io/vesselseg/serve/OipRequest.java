@@ -14,8 +14,11 @@ import java.util.List;
  * An Open Inference Protocol (KServe v2) REST inference request for this model, read with Jackson's streaming
  * parser so that a tensor's data costs one byte per UINT8 value, not a JSON tree: one input {@code image},
  * datatype {@code UINT8}, shape {@code [1, H, W, 3]} (RGB, row-major; {@code data} flat or nested), and
- * optionally the {@code outputs} wanted by name. Every rule broken is a 400 whose message says what was
- * expected; more values than {@code maxPixels * 3} is a 413.
+ * optionally the {@code outputs} wanted by name. The binary tensor extension is understood: with a JSON header of
+ * {@code Inference-Header-Content-Length} bytes, the input's raw bytes ({@code parameters.binary_data_size})
+ * follow it, and outputs asked for with {@code binary_data: true} (or all, with the request parameter
+ * {@code binary_data_output}) are sent raw after the response's JSON. Every rule broken is a 400 whose message
+ * says what was expected; more values than {@code maxPixels * 3} is a 413.
  */
 final class OipRequest {
 
@@ -28,9 +31,12 @@ final class OipRequest {
   final int height;
   final int width;
   final byte[] rgb;
-  final List<String> outputs;
+  final List<Output> outputs;
 
-  private OipRequest(String id, int height, int width, byte[] rgb, List<String> outputs) {
+  /** An output asked for: its name, and whether it goes back raw (binary extension) rather than as JSON. */
+  record Output(String name, boolean binary) {}
+
+  private OipRequest(String id, int height, int width, byte[] rgb, List<Output> outputs) {
     this.id = id;
     this.height = height;
     this.width = width;
@@ -44,20 +50,44 @@ final class OipRequest {
     long[] shape;
     byte[] data = new byte[1 << 16];
     int size;
-    boolean binary;
+    long binarySize = -1;
   }
 
-  static OipRequest parse(byte[] body, long maxPixels) {
+  /**
+   * Parses a request.
+   *
+   * @param jsonLength the JSON header's length ({@code Inference-Header-Content-Length}); -1: the whole body
+   */
+  static OipRequest parse(byte[] body, long jsonLength, long maxPixels) {
+    if (jsonLength > body.length || jsonLength < -1) {
+      throw HttpError.badRequest("Inference-Header-Content-Length is " + jsonLength + ", but the body has only "
+          + body.length + " bytes: expected the length of the JSON part that starts the body");
+    }
+    int json = jsonLength < 0 ? body.length : (int) jsonLength;
     String id = null;
+    boolean binaryOut = false;
     List<Input> inputs = new ArrayList<>();
-    List<String> outputs = new ArrayList<>();
-    try (JsonParser p = JSON.createParser(body)) {
+    List<Asked> asked = new ArrayList<>();
+    try (JsonParser p = JSON.createParser(body, 0, json)) {
       expect(p.nextToken() == JsonToken.START_OBJECT, "the body is not a JSON object");
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken t = p.nextToken();
         switch (field) {
           case "id" -> id = p.getValueAsString();
+          case "parameters" -> {
+            if (t == JsonToken.START_OBJECT) {
+              while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                if (f.equals("binary_data_output")) {
+                  binaryOut = p.getValueAsBoolean();
+                } else {
+                  p.skipChildren();
+                }
+              }
+            }
+          }
           case "inputs" -> {
             expect(t == JsonToken.START_ARRAY, "'inputs' is not an array");
             while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -67,15 +97,7 @@ final class OipRequest {
           case "outputs" -> {
             expect(t == JsonToken.START_ARRAY, "'outputs' is not an array");
             while (p.nextToken() == JsonToken.START_OBJECT) {
-              while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String f = p.currentName();
-                p.nextToken();
-                if (f.equals("name")) {
-                  outputs.add(p.getValueAsString());
-                } else {
-                  p.skipChildren();
-                }
-              }
+              asked.add(output(p));
             }
           }
           default -> p.skipChildren();
@@ -87,7 +109,44 @@ final class OipRequest {
           + "; expected {\"inputs\": [{\"name\": \"image\", \"shape\": [1, H, W, 3], \"datatype\": \"UINT8\", "
           + "\"data\": [...]}]}");
     }
-    return validate(id, inputs, outputs.isEmpty() ? OUTPUTS : outputs, maxPixels);
+    List<Output> outputs = new ArrayList<>();
+    for (String o : OUTPUTS) {
+      if (asked.isEmpty()) {
+        outputs.add(new Output(o, binaryOut));
+      }
+    }
+    for (Asked a : asked) {
+      outputs.add(new Output(a.name(), a.binary() != null ? a.binary() : binaryOut));
+    }
+    return validate(id, inputs, outputs, maxPixels, body, json);
+  }
+
+  /** One entry of 'outputs': its name and its own binary_data parameter (null when not given). */
+  private record Asked(String name, Boolean binary) {}
+
+  private static Asked output(JsonParser p) throws IOException {
+    String name = null;
+    Boolean binary = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken t = p.nextToken();
+      if (f.equals("name")) {
+        name = p.getValueAsString();
+      } else if (f.equals("parameters") && t == JsonToken.START_OBJECT) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String k = p.currentName();
+          p.nextToken();
+          if (k.equals("binary_data")) {
+            binary = p.getValueAsBoolean();
+          } else {
+            p.skipChildren();
+          }
+        }
+      } else {
+        p.skipChildren();
+      }
+    }
+    return new Asked(name, binary);
   }
 
   private static Input input(JsonParser p, long maxValues) throws IOException {
@@ -111,9 +170,15 @@ final class OipRequest {
         case "parameters" -> {
           if (t == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
-              in.binary |= p.currentName().equals("binary_data_size");
+              String k = p.currentName();
               p.nextToken();
-              p.skipChildren();
+              if (k.equals("binary_data_size")) {
+                expect(p.currentToken() == JsonToken.VALUE_NUMBER_INT, "input parameter binary_data_size is "
+                    + p.getText() + ": expected the byte count of the input's raw data");
+                in.binarySize = p.getLongValue();
+              } else {
+                p.skipChildren();
+              }
             }
           }
         }
@@ -156,13 +221,12 @@ final class OipRequest {
     }
   }
 
-  private static OipRequest validate(String id, List<Input> inputs, List<String> outputs, long maxPixels) {
+  private static OipRequest validate(String id, List<Input> inputs, List<Output> outputs, long maxPixels,
+      byte[] body, int json) {
     expect(inputs.size() == 1, "the request has " + inputs.size() + " inputs: expected exactly one, named '"
         + INPUT + "'");
     Input in = inputs.get(0);
     expect(INPUT.equals(in.name), "input '" + in.name + "' is unknown: expected the input '" + INPUT + "'");
-    expect(!in.binary, "input '" + INPUT + "' uses the binary tensor extension (binary_data_size), which this "
-        + "server does not support: send the data as JSON (tritonclient: set_data_from_numpy(x, binary_data=False))");
     expect("UINT8".equals(in.datatype), "input '" + INPUT + "' has datatype " + in.datatype + ": expected UINT8 "
         + "(RGB values 0..255)");
     expect(in.shape != null && in.shape.length == 4 && in.shape[0] == 1 && in.shape[3] == 3
@@ -174,13 +238,24 @@ final class OipRequest {
       throw new HttpError(413, "too_many_pixels", "input '" + INPUT + "' is " + in.shape[2] + "x" + in.shape[1]
           + " = " + pixels + " pixels, more than this server's limit of " + maxPixels + " (--max-pixels)");
     }
-    expect(in.size == pixels * 3, "input '" + INPUT + "' has " + in.size + " data values, but its shape "
-        + Arrays.toString(in.shape) + " needs " + pixels * 3);
-    for (String o : outputs) {
-      expect(OUTPUTS.contains(o), "output '" + o + "' is unknown: expected some of " + OUTPUTS);
+    byte[] rgb;
+    if (in.binarySize >= 0) {
+      expect(in.size == 0, "input '" + INPUT + "' has both JSON data and binary_data_size: expected one of them");
+      expect(in.binarySize == pixels * 3 && json + in.binarySize == body.length, "input '" + INPUT + "' declares "
+          + in.binarySize + " binary bytes and " + (body.length - json) + " follow the JSON header, but its shape "
+          + Arrays.toString(in.shape) + " needs " + pixels * 3);
+      rgb = Arrays.copyOfRange(body, json, body.length);
+    } else {
+      expect(json == body.length, "the body has " + (body.length - json) + " bytes after the JSON header, but no "
+          + "input declares binary_data_size");
+      expect(in.size == pixels * 3, "input '" + INPUT + "' has " + in.size + " data values, but its shape "
+          + Arrays.toString(in.shape) + " needs " + pixels * 3);
+      rgb = in.size == in.data.length ? in.data : Arrays.copyOf(in.data, in.size);
     }
-    return new OipRequest(id, (int) in.shape[1], (int) in.shape[2], in.size == in.data.length ? in.data
-        : Arrays.copyOf(in.data, in.size), List.copyOf(outputs));
+    for (Output o : outputs) {
+      expect(OUTPUTS.contains(o.name()), "output '" + o.name() + "' is unknown: expected some of " + OUTPUTS);
+    }
+    return new OipRequest(id, (int) in.shape[1], (int) in.shape[2], rgb, List.copyOf(outputs));
   }
 
   private static void expect(boolean ok, String message) {

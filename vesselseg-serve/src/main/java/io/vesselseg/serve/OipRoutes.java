@@ -19,12 +19,15 @@ import java.util.function.BooleanSupplier;
  * metadata and readiness, and inference. The model takes one RGB photograph as {@code image}, UINT8
  * {@code [1, H, W, 3]}, and returns {@code probabilities} (FP32 {@code [1, H, W]}), {@code mask} (UINT8 0/1
  * {@code [1, H, W]}: probability at least the threshold, inside the field of view) and {@code fov} (UINT8 0/1
- * {@code [1, H, W]}); the response's {@code parameters} carry the threshold and the vessel density. Tensors are
- * JSON (the binary tensor extension is not supported). Errors are 4xx with {@code {"error": "..."}}.
+ * {@code [1, H, W]}); the response's {@code parameters} carry the threshold and the vessel density. Tensors go
+ * as JSON or through the binary tensor extension ({@link OipRequest}); errors are 4xx with
+ * {@code {"error": "..."}}.
  */
 final class OipRoutes {
 
   static final String VERSION = "1";
+  /** The binary tensor extension's header: the length of the JSON part at the start of a body. */
+  static final String HEADER_LENGTH = "Inference-Header-Content-Length";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFactory FACTORY = new JsonFactory();
 
@@ -40,7 +43,7 @@ final class OipRoutes {
 
   void server(Context ctx) {
     ObjectNode o = JSON.createObjectNode().put("name", "vesselseg").put("version", Version.VESSELSEG);
-    o.putArray("extensions");
+    o.putArray("extensions").add("binary_tensor_data");
     json(ctx, o);
   }
 
@@ -75,20 +78,51 @@ final class OipRoutes {
   void infer(Context ctx) {
     long arrived = Requests.arrived(ctx);
     model(ctx);
-    if (ctx.header("Inference-Header-Content-Length") != null) {
-      throw HttpError.badRequest("the binary tensor extension (Inference-Header-Content-Length) is not supported: "
-          + "send the tensors as JSON (tritonclient: binary_data=False for inputs and outputs)");
+    String header = ctx.header(HEADER_LENGTH);
+    long jsonLength = -1;
+    if (header != null) {
+      try {
+        jsonLength = Long.parseLong(header.strip());
+      } catch (NumberFormatException e) {
+        throw HttpError.badRequest(HEADER_LENGTH + " is '" + header + "': expected the JSON header's length in "
+            + "bytes");
+      }
     }
-    OipRequest req = OipRequest.parse(Requests.body(ctx, settings.maxUploadBytes()), settings.maxPixels());
+    OipRequest req = OipRequest.parse(Requests.body(ctx, settings.maxUploadBytes()), jsonLength,
+        settings.maxPixels());
     long deadline = arrived + (long) (settings.timeoutSeconds() * 1e9);
     InferenceQueue.Result r = Requests.await(queue.submit(req::image, VesselSegmenter.Tta.NONE, arrived, deadline),
         arrived, deadline);
-    ctx.contentType("application/json").result(response(req, r));
+    Segmentation s = r.segmentation();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + s.width() * s.height() * 12);
+    writeJson(out, req, r);
+    if (req.outputs.stream().anyMatch(OipRequest.Output::binary)) {
+      int json = out.size();
+      for (OipRequest.Output o : req.outputs) {
+        if (o.binary()) {
+          writeRaw(out, o.name(), s);
+        }
+      }
+      ctx.header(HEADER_LENGTH, String.valueOf(json)).contentType("application/octet-stream");
+    } else {
+      ctx.contentType("application/json");
+    }
+    ctx.result(out.toByteArray());
   }
 
-  private byte[] response(OipRequest req, InferenceQueue.Result r) {
+  private static void writeRaw(ByteArrayOutputStream out, String name, Segmentation s) {
+    if (name.equals("probabilities")) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * s.probabilities().length)
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(s.probabilities());
+      out.writeBytes(b.array());
+    } else {
+      out.writeBytes(name.equals("mask") ? s.mask() : s.fov());
+    }
+  }
+
+  private void writeJson(ByteArrayOutputStream out, OipRequest req, InferenceQueue.Result r) {
     Segmentation s = r.segmentation();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + s.width() * s.height() * 12);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("model_name", settings.modelName());
@@ -105,7 +139,8 @@ final class OipRoutes {
       g.writeNumberField("inference_seconds", r.inferenceSeconds());
       g.writeEndObject();
       g.writeArrayFieldStart("outputs");
-      for (String name : req.outputs) {
+      for (OipRequest.Output o : req.outputs) {
+        String name = o.name();
         g.writeStartObject();
         g.writeStringField("name", name);
         g.writeStringField("datatype", name.equals("probabilities") ? "FP32" : "UINT8");
@@ -114,6 +149,13 @@ final class OipRoutes {
         g.writeNumber(s.height());
         g.writeNumber(s.width());
         g.writeEndArray();
+        if (o.binary()) {
+          g.writeObjectFieldStart("parameters");
+          g.writeNumberField("binary_data_size", (name.equals("probabilities") ? 4L : 1L) * s.width() * s.height());
+          g.writeEndObject();
+          g.writeEndObject();
+          continue;
+        }
         g.writeArrayFieldStart("data");
         if (name.equals("probabilities")) {
           for (float p : s.probabilities()) {
@@ -132,7 +174,6 @@ final class OipRoutes {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toByteArray();
   }
 
   /** Checks the path's model name (and version, when given): 404 for another. */

@@ -38,6 +38,11 @@ final class Http {
     return send(b);
   }
 
+  HttpResponse<byte[]> postWithHeader(String path, String contentType, byte[] body, String header, String value) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+        .header(header, value).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
   HttpResponse<byte[]> multipart(String path, String field, byte[] file) {
     String boundary = "vesselsegBoundary42";
     byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field

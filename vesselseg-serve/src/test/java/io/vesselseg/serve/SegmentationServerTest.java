@@ -164,6 +164,32 @@ class SegmentationServerTest {
     JsonNode m = json(http.post("/v2/models/vessels/infer", "application/json", onlyMask.getBytes()));
     assertEquals(1, m.get("outputs").size(), m.toString().substring(0, 200));
     assertEquals("mask", m.at("/outputs/0/name").asText());
+
+    // the binary tensor extension: raw RGB after a JSON header, the probabilities back as raw little-endian floats
+    byte[] rgb = new byte[w * h * 3];
+    for (int i = 0; i < w * h; i++) {
+      int p = img.getRGB(i % w, i / w);
+      rgb[3 * i] = (byte) (p >> 16);
+      rgb[3 * i + 1] = (byte) (p >> 8);
+      rgb[3 * i + 2] = (byte) p;
+    }
+    byte[] head = ("{\"inputs\":[{\"name\":\"image\",\"shape\":[1," + h + "," + w + ",3],\"datatype\":\"UINT8\","
+        + "\"parameters\":{\"binary_data_size\":" + rgb.length + "}}],\"outputs\":[{\"name\":\"probabilities\","
+        + "\"parameters\":{\"binary_data\":true}}]}").getBytes();
+    byte[] body2 = java.util.Arrays.copyOf(head, head.length + rgb.length);
+    System.arraycopy(rgb, 0, body2, head.length, rgb.length);
+    HttpResponse<byte[]> b = http.postWithHeader("/v2/models/vessels/infer", "application/octet-stream", body2,
+        "Inference-Header-Content-Length", String.valueOf(head.length));
+    assertEquals(200, b.statusCode(), Http.text(b));
+    int json = Integer.parseInt(b.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+    JsonNode bj = JSON.readTree(java.util.Arrays.copyOf(b.body(), json));
+    assertEquals(4 * w * h, bj.at("/outputs/0/parameters/binary_data_size").asInt(), bj.toString());
+    assertEquals(json + 4 * w * h, b.body().length);
+    java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(b.body(), json, 4 * w * h)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    for (int i = 0; i < w * h; i++) {
+      assertEquals((float) prob.get("data").get(i).asDouble(), floats.get(i), "probability " + i);
+    }
   }
 
   @Test

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A client nobody here wrote: Triton's {@code tritonclient[http]} (PyPI) speaks the Open Inference Protocol to a
  * real server on loopback, through {@code src/test/python/oip_client_check.py}: liveness, readiness, server and
  * model metadata, inference on a UINT8 [1, H, W, 3] synthetic photograph (shapes, dtypes, the mask equal to the
- * probabilities at the threshold inside the FOV), output selection and error messages. Skips when
+ * probabilities at the threshold inside the FOV), output selection, tensors as JSON and through the binary tensor
+ * extension (tritonclient's default; the same values both ways) and error messages. Skips when
  * {@code .venv-serve/} is absent ({@code bash scripts/serve-venv.sh} makes it).
  */
 class TritonClientTest {
