@@ -45,7 +45,8 @@ final class Requests {
 
   /**
    * The photograph's bytes: the multipart field {@code image}, or else the raw body, whose Content-Type must
-   * be an image type, {@code application/octet-stream} or absent (else 415).
+   * be an image type, {@code application/octet-stream}, curl's default {@code application/x-www-form-urlencoded}
+   * or absent (else 415).
    */
   static byte[] image(Context ctx, long limit) {
     String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
@@ -74,7 +75,9 @@ final class Requests {
         throw HttpError.badRequest("cannot read the multipart field 'image': " + e.getMessage());
       }
     }
-    if (!type.isEmpty() && !type.startsWith("image/") && !type.startsWith("application/octet-stream")) {
+    // curl --data-binary without -H sends application/x-www-form-urlencoded: the bytes decide
+    if (!type.isEmpty() && !type.startsWith("image/") && !type.startsWith("application/octet-stream")
+        && !type.startsWith("application/x-www-form-urlencoded")) {
       throw new HttpError(415, "unsupported_media_type", "Content-Type '" + ctx.contentType() + "' is not an "
           + "image: send the photograph's bytes (" + ImageInput.FORMATS + ") with an image/* Content-Type or "
           + "application/octet-stream, or as the multipart field 'image'");

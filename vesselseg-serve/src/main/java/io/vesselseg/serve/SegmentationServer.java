@@ -58,6 +58,13 @@ public final class SegmentationServer implements AutoCloseable {
     SegmentationServer s = new SegmentationServer(settings);
     try {
       s.app = Javalin.create(s::configure).start(settings.host(), settings.port());
+      // a connection may sit without I/O while its request waits and computes: keep it past the deadline
+      long idleMillis = Math.max(30_000, (long) (settings.timeoutSeconds() * 1000) + 5_000);
+      for (var connector : s.app.jettyServer().server().getConnectors()) {
+        if (connector instanceof org.eclipse.jetty.server.AbstractConnector c) {
+          c.setIdleTimeout(idleMillis);
+        }
+      }
       s.load();
     } catch (RuntimeException e) {
       s.stop();

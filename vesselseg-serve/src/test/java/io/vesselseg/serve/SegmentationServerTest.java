@@ -108,6 +108,9 @@ class SegmentationServerTest {
     BufferedImage o = Http.decode(overlay.body());
     assertEquals(96, o.getHeight());
     assertTrue(o.getRaster().getNumBands() >= 3);
+    HttpResponse<byte[]> curlDefault = http.post("/v1/segment?output=json", "application/x-www-form-urlencoded",
+        photo);
+    assertEquals(200, curlDefault.statusCode(), "curl --data-binary without -H: " + Http.text(curlDefault));
   }
 
   @Test
