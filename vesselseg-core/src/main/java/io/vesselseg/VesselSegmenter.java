@@ -131,6 +131,7 @@ public final class VesselSegmenter implements AutoCloseable {
   private final String sha256;
   private final float threshold;
   private final double fovDiameter;
+  private final java.util.Map<String, String> metadata;
   private boolean closed;
 
   private VesselSegmenter(byte[] modelBytes, String name, Options options) {
@@ -138,6 +139,7 @@ public final class VesselSegmenter implements AutoCloseable {
     this.name = name;
     this.sha256 = sha256(modelBytes);
     SafeTensors.Contents contents = SafeTensors.parse(modelBytes, name);
+    this.metadata = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(contents.metadata()));
     this.loaded = Checkpoint.load(contents, name, ComputeDevice.resolve(options.device()),
         Precision.parse(options.precision()), options.members() == 0 ? Checkpoint.MAX_MEMBERS : options.members());
     if (options.foldBatchNorm()) {
@@ -209,6 +211,14 @@ public final class VesselSegmenter implements AutoCloseable {
   /** SHA-256 (hex) of the model file's bytes: which model made a result, exactly. */
   public String modelSha256() {
     return sha256;
+  }
+
+  /**
+   * The model file's metadata as stored (string keys and values, sorted by key; values such as
+   * {@code architecture} or {@code provenance} are JSON text): docs/model-format.md lists the keys.
+   */
+  public java.util.Map<String, String> modelMetadata() {
+    return metadata;
   }
 
   /** The threshold masks are cut at: the model's own for the chosen test-time augmentation. */

@@ -1,0 +1,81 @@
+package io.vesselseg.cli;
+
+import io.vesselseg.serve.SegmentationServer;
+import io.vesselseg.serve.ServeSettings;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vesselseg serve}: the HTTP segmentation service (module vesselseg-serve) until SIGTERM or Ctrl-C,
+ * which stop it gracefully (no new work, admitted requests finished, exit 0).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Serve the model over HTTP: POST /v1/segment (image in, PNG mask, probability map, overlay or "
+        + "JSON out), the Open Inference Protocol (KServe v2) under /v2, GET /v1/model (the model card) and GET "
+        + "/metrics (Prometheus). See docs/serve.md.",
+        "SIGTERM or Ctrl-C stops it gracefully: readiness turns 503, new requests get 503, admitted ones finish "
+            + "(at most 30 s), exit 0."})
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--host", defaultValue = "0.0.0.0", description = "address to listen on (127.0.0.1: this "
+      + "machine only)")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "TCP port (0: any free port)")
+  int port;
+
+  @Option(names = "--model", defaultValue = ServeSettings.BUILT_IN, description = "builtin (the model in the jar),"
+      + " or a .safetensors model file or training run directory")
+  String model;
+
+  @Option(names = "--model-name", defaultValue = "vessels", description = "the model's name in /v2/models/{name}")
+  String modelName;
+
+  @Option(names = "--workers", defaultValue = "1", description = "inference workers, each with its own copy of "
+      + "the model; libtorch's threads are split between them")
+  int workers;
+
+  @Option(names = "--max-queue", defaultValue = "16", description = "requests that may wait for a worker; more "
+      + "get 503 with Retry-After")
+  int maxQueue;
+
+  @Option(names = "--max-upload-mb", defaultValue = "64", description = "largest request body, MiB (413 above)")
+  int maxUploadMb;
+
+  @Option(names = "--max-pixels", defaultValue = "50000000", description = "largest image, width x height, "
+      + "checked from its header before decoding (413 above)")
+  long maxPixels;
+
+  @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "deadline of a request "
+      + "from its arrival (504 past it)")
+  double timeout;
+
+  @Option(names = "--verbose", description = "stack traces on errors")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ServeSettings settings = new ServeSettings(host, port, model, modelName, workers, maxQueue, maxUploadMb,
+        maxPixels, timeout);
+    SegmentationServer server = SegmentationServer.start(settings);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      System.err.println("vesselseg serve: stopping (finishing admitted requests, at most "
+          + (int) SegmentationServer.GRACE_SECONDS + " s)");
+      server.stop();
+      System.err.println("vesselseg serve: stopped");
+      System.err.flush();
+      stopped.countDown();
+      // a signal ends the JVM with 128 + its number; a graceful stop is a normal end
+      Runtime.getRuntime().halt(Main.OK);
+    }, "serve-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.out.printf("vesselseg serve: listening on http://%s:%d (model '%s', %d worker(s)); POST /v1/segment, "
+        + "/v2, /metrics%n", host, server.port(), modelName, workers);
+    System.out.flush();
+    stopped.await();
+    return Main.OK;
+  }
+}

@@ -1,0 +1,140 @@
+package io.vesselseg.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.vesselseg.Segmentation;
+import io.vesselseg.VesselSegmenter;
+import io.vesselseg.data.ImageFiles;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code POST /v1/segment} (a photograph in, a PNG mask, probability map, overlay or JSON summary out) and
+ * {@code GET /v1/model} (the model card, from the model file's metadata).
+ */
+final class V1Routes {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> OUTPUTS = Map.of("mask", "the 0/255 vessel mask as PNG",
+      "prob", "the 8-bit probability map as PNG", "overlay", "the photograph with the vessels drawn as PNG",
+      "json", "the figures as JSON");
+
+  private final ServeSettings settings;
+  private final InferenceQueue queue;
+  private final ServerMetrics metrics;
+  private final ObjectNode modelCard;
+
+  V1Routes(ServeSettings settings, InferenceQueue queue, ServerMetrics metrics) {
+    this.settings = settings;
+    this.queue = queue;
+    this.metrics = metrics;
+    this.modelCard = modelCard(settings.modelName(), queue.first());
+  }
+
+  void segment(Context ctx) {
+    long arrived = Requests.arrived(ctx);
+    String output = param(ctx, "output", "mask");
+    if (!OUTPUTS.containsKey(output)) {
+      throw HttpError.badRequest("output '" + output + "' is not one of mask, prob, overlay, json (default mask)");
+    }
+    String ttaName = param(ctx, "tta", "none");
+    VesselSegmenter.Tta tta = switch (ttaName) {
+      case "none" -> VesselSegmenter.Tta.NONE;
+      case "flips" -> VesselSegmenter.Tta.FLIPS;
+      default -> throw HttpError.badRequest("tta '" + ttaName + "' is not one of none, flips (default none)");
+    };
+    ImageInput image = ImageInput.probe(Requests.image(ctx, settings.maxUploadBytes()), settings.maxPixels());
+    metrics.pixels((long) image.width() * image.height());
+    long deadline = arrived + (long) (settings.timeoutSeconds() * 1e9);
+    InferenceQueue.Result r = Requests.await(queue.submit(image::decode, tta, arrived, deadline), arrived, deadline);
+    Segmentation s = r.segmentation();
+    double total = (System.nanoTime() - arrived) / 1e9;
+    ctx.header("X-Vessel-Density", fmt(s.vesselDensity()));
+    ctx.header("X-Threshold", fmt(s.threshold()));
+    ctx.header("X-Model-Sha256", r.modelSha256());
+    ctx.header("X-Timing-Seconds", String.format(Locale.ROOT, "queued=%.4f;inference=%.4f;total=%.4f",
+        r.queuedSeconds(), r.inferenceSeconds(), total));
+    switch (output) {
+      case "mask" -> png(ctx, ImageFiles.encodePng(s.maskImage()));
+      case "prob" -> png(ctx, ImageFiles.encodePng(s.probabilityImage()));
+      case "overlay" -> png(ctx, ImageFiles.encodePng(s.overlayImage()));
+      default -> {
+        ObjectNode o = JSON.createObjectNode();
+        o.putObject("model").put("name", settings.modelName()).put("file", queue.first().modelName())
+            .put("sha256", r.modelSha256());
+        o.putObject("image").put("width", s.width()).put("height", s.height()).put("format", image.format());
+        o.put("tta", ttaName);
+        o.put("threshold", s.threshold());
+        o.put("vessel_density", s.vesselDensity());
+        o.put("fov_area", s.fovArea());
+        o.putObject("timings").put("queued_seconds", r.queuedSeconds())
+            .put("inference_seconds", r.inferenceSeconds()).put("total_seconds", total);
+        ctx.contentType("application/json").result(o.toString());
+      }
+    }
+  }
+
+  void model(Context ctx) {
+    ctx.contentType("application/json").result(modelCard.toString());
+  }
+
+  private static void png(Context ctx, byte[] bytes) {
+    ctx.contentType("image/png").result(bytes);
+  }
+
+  private static String param(Context ctx, String name, String dflt) {
+    String v = ctx.queryParam(name);
+    return v == null || v.isEmpty() ? dflt : v.toLowerCase(Locale.ROOT);
+  }
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.6f", v);
+  }
+
+  /**
+   * The model card: the served name, file and SHA-256, then the model file's metadata as stored, JSON-valued
+   * keys parsed; {@code thresholds} and {@code figures} (the stored evaluation figures) gathered up front.
+   */
+  static ObjectNode modelCard(String servedName, VesselSegmenter model) {
+    ObjectNode card = JSON.createObjectNode();
+    card.put("name", servedName).put("file", model.modelName()).put("sha256", model.modelSha256());
+    ObjectNode meta = JSON.createObjectNode();
+    model.modelMetadata().forEach((k, v) -> meta.set(k, parse(v)));
+    card.set("architecture", meta.path("architecture").isMissingNode() ? null : meta.get("architecture"));
+    ObjectNode thresholds = card.putObject("thresholds");
+    thresholds.put("serving", model.threshold());
+    for (String k : new String[] {"threshold", "threshold_flips", "threshold_d8"}) {
+      if (meta.has(k)) {
+        thresholds.set(k, meta.get(k));
+      }
+    }
+    ObjectNode figures = card.putObject("figures");
+    meta.fields().forEachRemaining(e -> {
+      JsonNode v = e.getValue();
+      if (v.isObject() && (v.has("f1") || v.has("auc_roc"))) {
+        figures.set(e.getKey(), v);
+      } else if (e.getKey().startsWith("val_")) {
+        figures.set(e.getKey(), v);
+      }
+    });
+    if (meta.has("provenance")) {
+      card.set("provenance", meta.get("provenance"));
+    }
+    card.set("metadata", meta);
+    return card;
+  }
+
+  private static JsonNode parse(String v) {
+    String t = v.strip();
+    if (t.startsWith("{") || t.startsWith("[") || t.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) {
+      try {
+        return JSON.readTree(t);
+      } catch (java.io.IOException e) {
+        // not JSON after all: keep the text
+      }
+    }
+    return JSON.getNodeFactory().textNode(v);
+  }
+}
