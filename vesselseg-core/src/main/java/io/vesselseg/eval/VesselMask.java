@@ -25,15 +25,4 @@ public final class VesselMask {
     }
     return m;
   }
-
-  /** Vessel pixels of {@code mask} over the pixels inside {@code fov} (both 0/1): 0 for an empty FOV. */
-  public static double density(byte[] mask, byte[] fov) {
-    long vessels = 0;
-    long inside = 0;
-    for (int i = 0; i < mask.length; i++) {
-      vessels += mask[i] != 0 && fov[i] != 0 ? 1 : 0;
-      inside += fov[i] != 0 ? 1 : 0;
-    }
-    return inside == 0 ? 0 : vessels / (double) inside;
-  }
 }
