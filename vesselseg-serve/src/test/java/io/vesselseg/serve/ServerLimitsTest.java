@@ -101,7 +101,8 @@ class ServerLimitsTest {
     }
     assertTrue(statuses.contains(503) && retryAfter, "statuses " + statuses);
     assertTrue(statuses.contains(504), "statuses " + statuses);
-    assertTrue(statuses.stream().allMatch(s -> s == 503 || s == 504), "statuses " + statuses);
+    // the request a worker took may still finish inside the deadline on a quiet machine: 200 is no error
+    assertTrue(statuses.stream().allMatch(s -> s == 200 || s == 503 || s == 504), "statuses " + statuses);
     String metrics = Http.text(http.get("/metrics"));
     assertTrue(metrics.contains("vesselseg_rejected_total{reason=\"queue_full\"}"), metrics);
     assertTrue(metrics.contains("vesselseg_rejected_total{reason=\"deadline\"}"), metrics);
