@@ -17,6 +17,9 @@ final class Requests {
   /** The context attribute holding {@link System#nanoTime()} at the request's arrival. */
   static final String ARRIVED = "vesselseg.arrived";
 
+  /** How much of an over-limit body is read and dropped before answering 413 (see {@code tooLarge}). */
+  static final long DRAIN_BYTES = 64L << 20;
+
   private Requests() {}
 
   static long arrived(Context ctx) {
@@ -30,12 +33,12 @@ final class Requests {
   static byte[] body(Context ctx, long limit) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > limit) {
-      throw tooLarge(declared + " bytes", limit);
+      throw tooLarge(ctx, declared + " bytes", limit);
     }
     try (InputStream in = ctx.req().getInputStream()) {
       byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
       if (bytes.length > limit) {
-        throw tooLarge("more than " + limit + " bytes", limit);
+        throw tooLarge(ctx, "more than " + limit + " bytes", limit);
       }
       return bytes;
     } catch (IOException e) {
@@ -53,14 +56,14 @@ final class Requests {
     if (type.startsWith("multipart/form-data")) {
       long declared = ctx.req().getContentLengthLong();
       if (declared > limit) {
-        throw tooLarge(declared + " bytes", limit);
+        throw tooLarge(ctx, declared + " bytes", limit);
       }
       UploadedFile file;
       try {
         file = ctx.uploadedFile("image");
       } catch (RuntimeException e) {
         if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("exceed")) {
-          throw tooLarge("a larger multipart form", limit);
+          throw tooLarge(ctx, "a larger multipart form", limit);
         }
         throw HttpError.badRequest("cannot read the multipart form: " + e.getMessage() + "; send the photograph "
             + "as the field 'image'");
@@ -83,6 +86,30 @@ final class Requests {
           + "application/octet-stream, or as the multipart field 'image'");
     }
     return body(ctx, limit);
+  }
+
+  /**
+   * The 413 for a body over the limit. The rest of the body (up to {@link #DRAIN_BYTES}) is read and dropped
+   * first: a server that answers and closes while the client is still sending makes the client's TCP stack
+   * discard the answer (connection reset), so the client would see a broken connection instead of the 413.
+   * Larger bodies are not read: the connection is closed after the answer (clients that send
+   * {@code Expect: 100-continue}, as curl does, get the 413 before sending anything).
+   */
+  private static HttpError tooLarge(Context ctx, String found, long limit) {
+    long declared = ctx.req().getContentLengthLong();
+    if (declared <= limit + DRAIN_BYTES) {
+      try {
+        InputStream in = ctx.req().getInputStream();
+        long left = DRAIN_BYTES + limit;
+        byte[] sink = new byte[64 * 1024];
+        for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
+          left -= n;
+        }
+      } catch (IOException | RuntimeException e) {
+        // the client went away or the stream was consumed elsewhere: nothing left to protect
+      }
+    }
+    return tooLarge(found, limit);
   }
 
   private static HttpError tooLarge(String found, long limit) {
