@@ -126,10 +126,10 @@ public final class VesselSegmenter implements AutoCloseable {
   }
 
   private final Checkpoint.Loaded loaded;
-  private final Predictor predictor;
+  private final java.util.EnumMap<Tta, Predictor> predictors = new java.util.EnumMap<>(Tta.class);
+  private final Options options;
   private final String name;
   private final String sha256;
-  private final float threshold;
   private final double fovDiameter;
   private final java.util.Map<String, String> metadata;
   private boolean closed;
@@ -145,9 +145,10 @@ public final class VesselSegmenter implements AutoCloseable {
     if (options.foldBatchNorm()) {
       loaded.network().fuseForInference();
     }
-    this.predictor = new Predictor(loaded.network(), options.tta().engine);
-    this.threshold = options.threshold() != 0 ? options.threshold()
-        : loaded.meta().thresholds().forTta(options.tta().engine);
+    for (Tta t : Tta.values()) {
+      predictors.put(t, new Predictor(loaded.network(), t.engine));
+    }
+    this.options = options;
     this.fovDiameter = options.rescale() ? Models.fovDiameter(loaded, "auto") : 0;
   }
 
@@ -183,24 +184,56 @@ public final class VesselSegmenter implements AutoCloseable {
 
   /** Segments the photograph in {@code file} (TIFF, PNG, JPEG, GIF, BMP, PPM). */
   public Segmentation segment(Path file) {
-    return segment(ImageFiles.readRgb(file));
+    return segmentRgb(java.util.List.of(ImageFiles.readRgb(file)), options.tta()).get(0);
   }
 
   /** Segments a decoded photograph (colour; grey is replicated to three channels; alpha is ignored). */
   public Segmentation segment(BufferedImage photo) {
-    return segment(ImageFiles.toRgb(photo));
+    return segment(photo, options.tta());
   }
 
-  private synchronized Segmentation segment(RgbImage img) {
+  /**
+   * Segments a decoded photograph with the test-time augmentation {@code tta} for this call (the threshold is
+   * the model's own for it, unless the options fixed one), whatever the options said.
+   */
+  public Segmentation segment(BufferedImage photo, Tta tta) {
+    return segmentAll(java.util.List.of(photo), tta).get(0);
+  }
+
+  /**
+   * Segments several photographs in one go, in their order. Photographs whose network input has the same size
+   * (after resampling to the training scale) share forward passes, as one batch: faster per photograph on a
+   * GPU, and on a CPU for small photographs (docs/serve.md has the figures). Each result equals
+   * {@link #segment(BufferedImage, Tta)} of that photograph within float rounding; its
+   * {@link Segmentation#seconds()} is the time of the whole call.
+   */
+  public java.util.List<Segmentation> segmentAll(java.util.List<BufferedImage> photos, Tta tta) {
+    Objects.requireNonNull(tta, "tta");
+    java.util.List<RgbImage> images = photos.stream().map(ImageFiles::toRgb).toList();
+    return segmentRgb(images, tta);
+  }
+
+  private synchronized java.util.List<Segmentation> segmentRgb(java.util.List<RgbImage> images, Tta tta) {
     if (closed) {
       throw new IllegalStateException("this VesselSegmenter is closed: open a new one to segment more "
           + "photographs");
     }
     long t0 = System.nanoTime();
-    byte[] fov = FovEstimator.estimate(img.chw(), img.width(), img.height());
-    float[] prob = predictor.probabilities(img.chw(), img.width(), img.height(), fov, fovDiameter);
-    byte[] mask = VesselMask.of(prob, threshold, fov);
-    return new Segmentation(img, prob, mask, fov, threshold, (System.nanoTime() - t0) / 1e9);
+    java.util.List<Predictor.Photo> photos = new java.util.ArrayList<>(images.size());
+    for (RgbImage img : images) {
+      photos.add(new Predictor.Photo(img.chw(), img.width(), img.height(),
+          FovEstimator.estimate(img.chw(), img.width(), img.height())));
+    }
+    java.util.List<float[]> probs = predictors.get(tta).probabilities(photos, fovDiameter);
+    float cut = threshold(tta);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    java.util.List<Segmentation> out = new java.util.ArrayList<>(images.size());
+    for (int k = 0; k < images.size(); k++) {
+      byte[] fov = photos.get(k).fov();
+      out.add(new Segmentation(images.get(k), probs.get(k), VesselMask.of(probs.get(k), cut, fov), fov, cut,
+          seconds));
+    }
+    return out;
   }
 
   /** The model's name: {@code built-in} or its file's path. */
@@ -221,9 +254,17 @@ public final class VesselSegmenter implements AutoCloseable {
     return metadata;
   }
 
-  /** The threshold masks are cut at: the model's own for the chosen test-time augmentation. */
+  /** The threshold masks are cut at: the model's own for the options' test-time augmentation. */
   public float threshold() {
-    return threshold;
+    return threshold(options.tta());
+  }
+
+  /**
+   * The threshold masks are cut at with {@code tta}: the options' fixed one, else the model's own for
+   * {@code tta} (the plain one when the model recorded none for it).
+   */
+  public float threshold(Tta tta) {
+    return options.threshold() != 0 ? options.threshold() : loaded.meta().thresholds().forTta(tta.engine);
   }
 
   /** Frees the network's native memory; idempotent. */

@@ -17,6 +17,7 @@ import io.vesselseg.viz.Overlay;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,6 +115,38 @@ class VesselSegmenterTest {
       assertEquals(0.9f, fixed.threshold());
       assertTrue(fixed.segment(photo()).vesselDensity() < all.vesselDensity());
     }
+  }
+
+  @Test
+  void aPerCallTtaEqualsAnInstanceOpenedWithIt() {
+    try (var flips = VesselSegmenter.builtIn(VesselSegmenter.Options.defaults().withDevice("cpu")
+        .withTta(VesselSegmenter.Tta.FLIPS))) {
+      Segmentation opened = flips.segment(photo());
+      Segmentation perCall = segmenter.segment(photo(), VesselSegmenter.Tta.FLIPS);
+      assertArrayEquals(opened.probabilities(), perCall.probabilities(), 1e-6f);
+      assertEquals(flips.threshold(), perCall.threshold());
+      assertEquals(flips.threshold(), segmenter.threshold(VesselSegmenter.Tta.FLIPS));
+      assertNotEquals(segmenter.threshold(), perCall.threshold());
+    }
+  }
+
+  @Test
+  void aBatchEqualsOnePhotographAtATime() {
+    // two photographs of one size share a forward pass; the third, of another size, goes alone
+    Sample other = SyntheticFundus.generate(12, 200, 180);
+    Sample smaller = SyntheticFundus.generate(13, 150, 170);
+    List<BufferedImage> photos = List.of(photo(), Overlay.photo(other.rgb(), 200, 180),
+        Overlay.photo(smaller.rgb(), 150, 170));
+    List<Segmentation> batch = segmenter.segmentAll(photos, VesselSegmenter.Tta.NONE);
+    assertEquals(3, batch.size());
+    for (int k = 0; k < photos.size(); k++) {
+      Segmentation alone = segmenter.segment(photos.get(k));
+      assertEquals(alone.width(), batch.get(k).width());
+      assertArrayEquals(alone.probabilities(), batch.get(k).probabilities(), 1e-5f, "photograph " + k);
+      assertEquals(alone.vesselDensity(), batch.get(k).vesselDensity(), 1e-3, "photograph " + k);
+    }
+    assertTrue(differ(batch.get(0).probabilities(), batch.get(1).probabilities()), "each keeps its own map");
+    assertTrue(segmenter.segmentAll(List.of(), VesselSegmenter.Tta.NONE).isEmpty());
   }
 
   private static boolean differ(float[] a, float[] b) {

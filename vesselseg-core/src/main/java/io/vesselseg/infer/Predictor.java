@@ -5,6 +5,11 @@ import io.vesselseg.data.Resize;
 import io.vesselseg.data.Sample;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Tta;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a whole photograph into a vessel probability map. Images up to {@code maxFullPixels} go through the
@@ -67,11 +72,62 @@ public final class Predictor {
    * over {@code fov} as the model says ({@link io.vesselseg.model.Calibration}).
    */
   public float[] probabilities(float[] rgb, int w, int h, byte[] fov, double modelFovDiameter) {
-    int d = Resize.fovDiameter(fov, w, h);
-    double scale = modelFovDiameter > 0 && d > 0 ? modelFovDiameter / d : 1;
-    float[] p = probabilities(rgb, w, h, Math.abs(scale - 1) > RESCALE_TOLERANCE ? scale : 1);
-    network.calibration().apply(p, fov);
-    return p;
+    return probabilities(List.of(new Photo(rgb, w, h, fov)), modelFovDiameter).get(0);
+  }
+
+  /** A photograph to predict: planar RGB [3,height,width] in [0,1] and its FOV mask (0/1). */
+  public record Photo(float[] rgb, int width, int height, byte[] fov) {}
+
+  /**
+   * {@link #probabilities(float[], int, int, byte[], double)} of several photographs, in their order. Those
+   * whose network input has the same size (after resampling) and fits one forward pass go through the network
+   * together, as one batch (dynamic batching: one pass over the weights for several photographs); the others
+   * one at a time. Each map equals the one-photograph result within float rounding.
+   */
+  public List<float[]> probabilities(List<Photo> photos, double modelFovDiameter) {
+    float[][] out = new float[photos.size()][];
+    Map<Long, List<Integer>> sameSize = new LinkedHashMap<>();
+    int[][] size = new int[photos.size()][];
+    float[][] input = new float[photos.size()][];
+    for (int k = 0; k < photos.size(); k++) {
+      Photo ph = photos.get(k);
+      int d = Resize.fovDiameter(ph.fov(), ph.width(), ph.height());
+      double scale = modelFovDiameter > 0 && d > 0 ? modelFovDiameter / d : 1;
+      boolean resample = Math.abs(scale - 1) > RESCALE_TOLERANCE;
+      int nw = resample ? Math.max(8, (int) Math.round(ph.width() * scale)) : ph.width();
+      int nh = resample ? Math.max(8, (int) Math.round(ph.height() * scale)) : ph.height();
+      float[] rgb = resample ? Resize.bilinear(ph.rgb(), 3, ph.width(), ph.height(), nw, nh) : ph.rgb();
+      size[k] = new int[] {nw, nh};
+      if ((long) nw * nh > maxFullPixels) {
+        out[k] = tiled(channels.apply(rgb, nw, nh), nw, nh);
+      } else {
+        input[k] = channels.apply(rgb, nw, nh);
+        sameSize.computeIfAbsent((long) nh << 32 | nw, key -> new ArrayList<>()).add(k);
+      }
+    }
+    for (List<Integer> group : sameSize.values()) {
+      int nw = size[group.get(0)][0];
+      int nh = size[group.get(0)][1];
+      int plane = 3 * nw * nh;
+      float[] batch = new float[group.size() * plane];
+      for (int j = 0; j < group.size(); j++) {
+        System.arraycopy(input[group.get(j)], 0, batch, j * plane, plane);
+        input[group.get(j)] = null;
+      }
+      float[] p = network.predict(batch, group.size(), nh, nw, tta);
+      for (int j = 0; j < group.size(); j++) {
+        out[group.get(j)] = Arrays.copyOfRange(p, j * nw * nh, (j + 1) * nw * nh);
+      }
+    }
+    List<float[]> maps = new ArrayList<>(photos.size());
+    for (int k = 0; k < photos.size(); k++) {
+      Photo ph = photos.get(k);
+      float[] p = size[k][0] == ph.width() && size[k][1] == ph.height() ? out[k]
+          : Resize.bilinear(out[k], 1, size[k][0], size[k][1], ph.width(), ph.height());
+      network.calibration().apply(p, ph.fov());
+      maps.add(p);
+    }
+    return maps;
   }
 
   /**
