@@ -5,6 +5,8 @@ import io.vesselseg.VesselSegmenter;
 import io.vesselseg.VesselsegException;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,11 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bounded queue in front of the inference workers. Each worker is a thread that owns its own models (one per
- * test-time augmentation) and takes one request at a time; at most {@code workers + maxQueue} requests are
- * admitted (computing or waiting), the next gets 503 with {@code Retry-After}. A request still waiting at its
- * deadline is dropped with 504 without being computed. Pixels are decoded by the worker, so the memory held by
- * waiting requests is their encoded bytes only. No dynamic batching: one photograph per forward pass.
+ * A bounded queue in front of the inference workers. Each worker is a thread that owns its own model and takes
+ * up to {@code maxBatch} requests at a time (dynamic batching: what waits in the queue, plus what arrives
+ * within {@code maxDelayMillis}); photographs of one size and test-time augmentation share forward passes
+ * ({@link VesselSegmenter#segmentAll}). At most {@code workers * maxBatch + maxQueue} requests are admitted
+ * (computing or waiting), the next gets 503 with {@code Retry-After}. A request still waiting at its deadline
+ * is dropped with 504 without being computed. Pixels are decoded by the worker, so the memory held by waiting
+ * requests is their encoded bytes only.
  */
 final class InferenceQueue implements AutoCloseable {
 
@@ -39,25 +43,27 @@ final class InferenceQueue implements AutoCloseable {
   private final ServerMetrics metrics;
   private final int retryAfterSeconds;
   private final int maxQueue;
+  private final int maxBatch;
+  private final long maxDelayNanos;
   private volatile boolean stopping;
 
   /**
-   * Starts {@code workers} threads; {@code open} makes one model for a test-time augmentation and is called
-   * here, on the caller's thread, for each worker ({@link VesselSegmenter.Tta#NONE} and {@code FLIPS}).
+   * Starts {@code workers} threads; {@code open} makes one worker's model and is called here, on the caller's
+   * thread, for each worker.
    */
-  InferenceQueue(int workers, int maxQueue, double timeoutSeconds, ServerMetrics metrics,
-      java.util.function.Function<VesselSegmenter.Tta, VesselSegmenter> open) {
-    this.admitted = new Semaphore(workers + maxQueue);
-    this.maxQueue = maxQueue;
+  InferenceQueue(ServeSettings settings, ServerMetrics metrics, Supplier<VesselSegmenter> open) {
+    this.maxBatch = settings.maxBatch();
+    this.maxDelayNanos = settings.maxDelayMillis() * 1_000_000L;
+    this.admitted = new Semaphore(settings.workers() * settings.maxBatch() + settings.maxQueue());
+    this.maxQueue = settings.maxQueue();
     this.metrics = metrics;
-    this.retryAfterSeconds = (int) Math.max(1, Math.min(60, Math.ceil(timeoutSeconds / 4)));
+    this.retryAfterSeconds = (int) Math.max(1, Math.min(60, Math.ceil(settings.timeoutSeconds() / 4)));
     metrics.queueDepth(waiting::size);
     try {
-      for (int i = 0; i < workers; i++) {
-        Map<VesselSegmenter.Tta, VesselSegmenter> models = Map.of(
-            VesselSegmenter.Tta.NONE, track(open.apply(VesselSegmenter.Tta.NONE)),
-            VesselSegmenter.Tta.FLIPS, track(open.apply(VesselSegmenter.Tta.FLIPS)));
-        Thread t = new Thread(() -> work(models), "inference-" + i);
+      for (int i = 0; i < settings.workers(); i++) {
+        VesselSegmenter model = open.get();
+        segmenters.add(model);
+        Thread t = new Thread(() -> work(model), "inference-" + i);
         t.setDaemon(true);
         threads.add(t);
       }
@@ -68,12 +74,7 @@ final class InferenceQueue implements AutoCloseable {
     threads.forEach(Thread::start);
   }
 
-  private VesselSegmenter track(VesselSegmenter s) {
-    segmenters.add(s);
-    return s;
-  }
-
-  /** The models of the first worker (the model card, warm-up, names and hashes). */
+  /** The first worker's model (the model card, names and hashes). */
   VesselSegmenter first() {
     return segmenters.get(0);
   }
@@ -100,50 +101,96 @@ final class InferenceQueue implements AutoCloseable {
     return job.future;
   }
 
-  private void work(Map<VesselSegmenter.Tta, VesselSegmenter> models) {
+  private void work(VesselSegmenter model) {
     while (true) {
-      Job job;
+      List<Job> batch = new ArrayList<>(maxBatch);
       try {
-        job = waiting.poll(200, TimeUnit.MILLISECONDS);
+        Job first = waiting.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (stopping) {
+            return;
+          }
+          continue;
+        }
+        batch.add(first);
+        long until = System.nanoTime() + maxDelayNanos;
+        while (batch.size() < maxBatch) {
+          long left = until - System.nanoTime();
+          Job next = left > 0 ? waiting.poll(left, TimeUnit.NANOSECONDS) : waiting.poll();
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+        }
       } catch (InterruptedException e) {
+        batch.forEach(j -> j.future.completeExceptionally(new HttpError(503, "stopping", "the server stopped "
+            + "before this request was computed: retry on another replica", Map.of("Retry-After", "1"))));
+        admitted.release(batch.size());
         return;
       }
-      if (job == null) {
-        if (stopping) {
-          return;
-        }
-        continue;
-      }
       try {
-        run(job, models.get(job.tta));
+        run(batch, model);
       } finally {
-        admitted.release();
+        admitted.release(batch.size());
       }
     }
   }
 
-  private void run(Job job, VesselSegmenter model) {
+  /** Decodes the batch's photographs and segments them, one {@code segmentAll} per test-time augmentation. */
+  private void run(List<Job> batch, VesselSegmenter model) {
     long start = System.nanoTime();
-    double queued = (start - job.arrivedNanos) / 1e9;
-    metrics.queueWait(queued);
-    if (job.future.isDone()) {
-      return; // its client gave up (deadline) while it waited
+    Map<VesselSegmenter.Tta, List<Job>> byTta = new EnumMap<>(VesselSegmenter.Tta.class);
+    Map<Job, BufferedImage> images = new HashMap<>();
+    for (Job job : batch) {
+      double queued = (start - job.arrivedNanos) / 1e9;
+      metrics.queueWait(queued);
+      if (job.future.isDone()) {
+        continue; // its client gave up (deadline) while it waited
+      }
+      if (start > job.deadlineNanos) {
+        job.future.completeExceptionally(deadline(queued));
+        continue;
+      }
+      try {
+        images.put(job, job.input.get());
+        byTta.computeIfAbsent(job.tta, t -> new ArrayList<>()).add(job);
+      } catch (RuntimeException | OutOfMemoryError e) {
+        fail(job, e);
+      }
     }
-    if (start > job.deadlineNanos) {
-      job.future.completeExceptionally(deadline(queued));
-      return;
+    for (Map.Entry<VesselSegmenter.Tta, List<Job>> group : byTta.entrySet()) {
+      List<Job> jobs = group.getValue();
+      List<Segmentation> out;
+      try {
+        out = model.segmentAll(jobs.stream().map(images::get).toList(), group.getKey());
+      } catch (RuntimeException | OutOfMemoryError e) {
+        if (jobs.size() == 1) {
+          fail(jobs.get(0), e);
+          continue;
+        }
+        // one photograph may spoil a batch: give each its own answer
+        out = null;
+      }
+      metrics.batch(jobs.size());
+      for (int k = 0; k < jobs.size(); k++) {
+        Job job = jobs.get(k);
+        try {
+          Segmentation s = out != null ? out.get(k) : model.segment(images.get(job), group.getKey());
+          double inference = (System.nanoTime() - start) / 1e9;
+          metrics.inference(inference);
+          job.future.complete(new Result(s, model.modelSha256(), (start - job.arrivedNanos) / 1e9, inference));
+        } catch (RuntimeException | OutOfMemoryError e) {
+          fail(job, e);
+        }
+      }
     }
-    try {
-      Segmentation s = model.segment(job.input.get());
-      double inference = (System.nanoTime() - start) / 1e9;
-      metrics.inference(inference);
-      job.future.complete(new Result(s, model.modelSha256(), queued, inference));
-    } catch (HttpError | VesselsegException e) {
-      job.future.completeExceptionally(e);
-    } catch (RuntimeException | OutOfMemoryError e) {
+  }
+
+  private static void fail(Job job, Throwable e) {
+    if (!(e instanceof HttpError || e instanceof VesselsegException)) {
       LOG.error("inference failed", e);
-      job.future.completeExceptionally(e);
     }
+    job.future.completeExceptionally(e);
   }
 
   static HttpError deadline(double waitedSeconds) {

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #start} listens at once (so {@code /v2/health/live} answers during the model load), loads one model
- * per worker and test-time augmentation, warms each worker's model on a small synthetic photograph, and only
+ * per worker, warms each worker's model on a small synthetic photograph, and only
  * then returns and reports ready. Routes: {@code POST /v1/segment}, {@code GET /v1/model}, the Open Inference
  * Protocol under {@code /v2} ({@link OipRoutes}) and {@code GET /metrics} ({@link ServerMetrics}). Every error
  * is answered {@code {"error": "one line"}} with a 4xx/5xx status.
@@ -78,16 +78,13 @@ public final class SegmentationServer implements AutoCloseable {
     Engine.threads(threads);
     long t0 = System.nanoTime();
     BufferedImage warm = warmImage();
-    InferenceQueue q = new InferenceQueue(settings.workers(), settings.maxQueue(), settings.timeoutSeconds(),
-        metrics, tta -> {
-          VesselSegmenter.Options o = VesselSegmenter.Options.defaults().withTta(tta);
-          VesselSegmenter m = settings.model().equals(ServeSettings.BUILT_IN) ? VesselSegmenter.builtIn(o)
-              : VesselSegmenter.load(Path.of(settings.model()), o);
-          if (tta == VesselSegmenter.Tta.NONE) {
-            m.segment(warm);
-          }
-          return m;
-        });
+    VesselSegmenter.Options o = VesselSegmenter.Options.defaults().withMembers(settings.members());
+    InferenceQueue q = new InferenceQueue(settings, metrics, () -> {
+      VesselSegmenter m = settings.model().equals(ServeSettings.BUILT_IN) ? VesselSegmenter.builtIn(o)
+          : VesselSegmenter.load(Path.of(settings.model()), o);
+      m.segment(warm);
+      return m;
+    });
     queue = q;
     v1 = new V1Routes(settings, q, metrics);
     oip = new OipRoutes(settings, q, () -> ready);

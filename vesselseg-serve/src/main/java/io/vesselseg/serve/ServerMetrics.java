@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * The server's Prometheus metrics (Micrometer's Prometheus registry), served as text by {@code GET /metrics}:
  * {@code vesselseg_http_requests_seconds} (histogram by route, method and status),
  * {@code vesselseg_queue_wait_seconds} and {@code vesselseg_inference_seconds} (histograms),
- * {@code vesselseg_queue_depth} (gauge), {@code vesselseg_rejected_total} (counter by reason) and
+ * {@code vesselseg_queue_depth} (gauge), {@code vesselseg_rejected_total} (counter by reason),
+ * {@code vesselseg_batch_size} (histogram of the photographs computed together) and
  * {@code vesselseg_image_pixels} (summary of the photographs' sizes).
  */
 final class ServerMetrics {
@@ -25,6 +26,7 @@ final class ServerMetrics {
   private final Timer queueWait;
   private final Timer inference;
   private final DistributionSummary pixels;
+  private final DistributionSummary batches;
 
   ServerMetrics() {
     queueWait = Timer.builder("vesselseg.queue.wait").description("time a request waited for a worker")
@@ -33,6 +35,9 @@ final class ServerMetrics {
         + "photograph on a worker").serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
     pixels = DistributionSummary.builder("vesselseg.image.pixels").description("width x height of the photographs "
         + "segmented").baseUnit("pixels").register(registry);
+    batches = DistributionSummary.builder("vesselseg.batch.size").description("photographs a worker computed "
+        + "together (dynamic batching; one per test-time augmentation in a batch)")
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
   }
 
   void queueDepth(Supplier<Number> depth) {
@@ -58,6 +63,10 @@ final class ServerMetrics {
 
   void inference(double seconds) {
     inference.record(Duration.ofNanos((long) (seconds * 1e9)));
+  }
+
+  void batch(int n) {
+    batches.record(n);
   }
 
   void pixels(long n) {

@@ -30,7 +30,7 @@ class ServerLimitsTest {
   @BeforeAll
   static void start() {
     server = SegmentationServer.start(ServeSettings.defaults().withHost("127.0.0.1").withPort(0).withWorkers(1)
-        .withMaxQueue(1).withMaxUploadMb(1).withTimeoutSeconds(1.5));
+        .withMaxBatch(1).withMaxQueue(1).withMaxUploadMb(1).withTimeoutSeconds(1.5));
     http = new Http(server.port());
   }
 
