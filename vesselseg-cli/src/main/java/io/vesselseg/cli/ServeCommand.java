@@ -1,5 +1,6 @@
 package io.vesselseg.cli;
 
+import io.vesselseg.VesselSegmenter;
 import io.vesselseg.serve.SegmentationServer;
 import io.vesselseg.serve.ServeSettings;
 import java.util.concurrent.Callable;
@@ -37,6 +38,17 @@ final class ServeCommand implements Callable<Integer> {
       + "networks (0: all; the built-in model has 4: --members 1 is ~4x faster)")
   int members;
 
+  @Option(names = "--rescale", defaultValue = "auto", description = "auto: resample each photograph to the "
+      + "training set's FOV diameter; none: use it as it is (photographs already at the training scale)")
+  String rescale;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
+  String device;
+
+  @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (autocast; fast on CUDA and "
+      + "CPUs with native bf16)")
+  String precision;
+
   @Option(names = "--workers", defaultValue = "1", description = "inference workers, each with its own copy of "
       + "the model; libtorch's threads are split between them")
   int workers;
@@ -69,7 +81,12 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    ServeSettings settings = new ServeSettings(host, port, model, modelName, members, workers, maxBatch, maxDelayMs,
+    if (!rescale.equals("auto") && !rescale.equals("none")) {
+      throw new io.vesselseg.VesselsegException.Usage("--rescale " + rescale + ": expected auto or none");
+    }
+    VesselSegmenter.Options options = VesselSegmenter.Options.defaults().withMembers(members)
+        .withRescale(rescale.equals("auto")).withDevice(device).withPrecision(precision);
+    ServeSettings settings = new ServeSettings(host, port, model, modelName, options, workers, maxBatch, maxDelayMs,
         maxQueue, maxUploadMb, maxPixels, timeout);
     SegmentationServer server = SegmentationServer.start(settings);
     CountDownLatch stopped = new CountDownLatch(1);

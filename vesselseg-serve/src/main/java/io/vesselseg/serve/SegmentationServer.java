@@ -78,7 +78,7 @@ public final class SegmentationServer implements AutoCloseable {
     Engine.threads(threads);
     long t0 = System.nanoTime();
     BufferedImage warm = warmImage();
-    VesselSegmenter.Options o = VesselSegmenter.Options.defaults().withMembers(settings.members());
+    VesselSegmenter.Options o = settings.options();
     InferenceQueue q = new InferenceQueue(settings, metrics, () -> {
       VesselSegmenter m = settings.model().equals(ServeSettings.BUILT_IN) ? VesselSegmenter.builtIn(o)
           : VesselSegmenter.load(Path.of(settings.model()), o);

@@ -1,5 +1,6 @@
 package io.vesselseg.serve;
 
+import io.vesselseg.VesselSegmenter;
 import io.vesselseg.VesselsegException;
 
 /**
@@ -10,7 +11,8 @@ import io.vesselseg.VesselsegException;
  * @param port           TCP port, 0..65535 (0: any free port; {@link SegmentationServer#port()} says which)
  * @param model          {@code builtin} (the model inside the jar) or a {@code .safetensors} file / run directory
  * @param modelName      the model's name in the Open Inference Protocol paths ({@code /v2/models/{name}})
- * @param members        of an ensemble model, serve only its first {@code members} networks, 0..8 (0: all)
+ * @param options        how the model is loaded and applied: ensemble members, rescaling, device, precision,
+ *                       threshold, BatchNorm folding (its {@code tta} is ignored: each request chooses its own)
  * @param workers        inference workers, 1..64; each holds its own copy of the model, and libtorch's threads
  *                       are split between them (cores / workers each)
  * @param maxBatch       most photographs a worker computes in one batch, 1..64: it takes what waits in the
@@ -23,8 +25,9 @@ import io.vesselseg.VesselsegException;
  *                       1..400 000 000
  * @param timeoutSeconds deadline of a request from its arrival, in seconds, (0, 3600]; past it: 504
  */
-public record ServeSettings(String host, int port, String model, String modelName, int members, int workers,
-    int maxBatch, int maxDelayMillis, int maxQueue, int maxUploadMb, long maxPixels, double timeoutSeconds) {
+public record ServeSettings(String host, int port, String model, String modelName,
+    VesselSegmenter.Options options, int workers, int maxBatch, int maxDelayMillis, int maxQueue, int maxUploadMb,
+    long maxPixels, double timeoutSeconds) {
 
   /** The model argument that names the model shipped inside the jar. */
   public static final String BUILT_IN = "builtin";
@@ -43,9 +46,7 @@ public record ServeSettings(String host, int port, String model, String modelNam
       throw usage("model name '" + modelName + "' must be 1..64 letters, digits, '_', '.' or '-' (it is a URL "
           + "path segment), starting with a letter or digit");
     }
-    if (members < 0 || members > 8) {
-      throw usage("members " + members + " must be in 0..8 (0: every network of the model)");
-    }
+    java.util.Objects.requireNonNull(options, "options");
     if (maxBatch < 1 || maxBatch > 64) {
       throw usage("max batch " + maxBatch + " must be in 1..64 (1: one photograph per forward pass)");
     }
@@ -70,70 +71,72 @@ public record ServeSettings(String host, int port, String model, String modelNam
   }
 
   /**
-   * Every interface, port 8080, the built-in model (all its networks) named {@code vessels}, one worker,
+   * Every interface, port 8080, the built-in model with the library's default options, named {@code vessels},
+   * one worker,
    * batches of up to 4 photographs with no added delay, a queue of 16, 64 MiB uploads, 50 megapixels, 60 s.
    */
   public static ServeSettings defaults() {
-    return new ServeSettings("0.0.0.0", 8080, BUILT_IN, "vessels", 0, 1, 4, 0, 16, 64, 50_000_000L, 60);
+    return new ServeSettings("0.0.0.0", 8080, BUILT_IN, "vessels", VesselSegmenter.Options.defaults(), 1, 4, 0, 16,
+        64, 50_000_000L, 60);
   }
 
   public ServeSettings withHost(String h) {
-    return new ServeSettings(h, port, model, modelName, members, workers, maxBatch, maxDelayMillis, maxQueue,
+    return new ServeSettings(h, port, model, modelName, options, workers, maxBatch, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withPort(int p) {
-    return new ServeSettings(host, p, model, modelName, members, workers, maxBatch, maxDelayMillis, maxQueue,
+    return new ServeSettings(host, p, model, modelName, options, workers, maxBatch, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withModel(String m) {
-    return new ServeSettings(host, port, m, modelName, members, workers, maxBatch, maxDelayMillis, maxQueue,
+    return new ServeSettings(host, port, m, modelName, options, workers, maxBatch, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withModelName(String n) {
-    return new ServeSettings(host, port, model, n, members, workers, maxBatch, maxDelayMillis, maxQueue,
+    return new ServeSettings(host, port, model, n, options, workers, maxBatch, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
-  public ServeSettings withMembers(int k) {
-    return new ServeSettings(host, port, model, modelName, k, workers, maxBatch, maxDelayMillis, maxQueue,
+  public ServeSettings withOptions(VesselSegmenter.Options o) {
+    return new ServeSettings(host, port, model, modelName, o, workers, maxBatch, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withWorkers(int w) {
-    return new ServeSettings(host, port, model, modelName, members, w, maxBatch, maxDelayMillis, maxQueue,
+    return new ServeSettings(host, port, model, modelName, options, w, maxBatch, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withMaxBatch(int b) {
-    return new ServeSettings(host, port, model, modelName, members, workers, b, maxDelayMillis, maxQueue,
+    return new ServeSettings(host, port, model, modelName, options, workers, b, maxDelayMillis, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withMaxDelayMillis(int ms) {
-    return new ServeSettings(host, port, model, modelName, members, workers, maxBatch, ms, maxQueue,
+    return new ServeSettings(host, port, model, modelName, options, workers, maxBatch, ms, maxQueue,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withMaxQueue(int q) {
-    return new ServeSettings(host, port, model, modelName, members, workers, maxBatch, maxDelayMillis, q,
+    return new ServeSettings(host, port, model, modelName, options, workers, maxBatch, maxDelayMillis, q,
         maxUploadMb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withMaxUploadMb(int mb) {
-    return new ServeSettings(host, port, model, modelName, members, workers, maxBatch, maxDelayMillis,
+    return new ServeSettings(host, port, model, modelName, options, workers, maxBatch, maxDelayMillis,
         maxQueue, mb, maxPixels, timeoutSeconds);
   }
 
   public ServeSettings withMaxPixels(long px) {
-    return new ServeSettings(host, port, model, modelName, members, workers, maxBatch, maxDelayMillis,
+    return new ServeSettings(host, port, model, modelName, options, workers, maxBatch, maxDelayMillis,
         maxQueue, maxUploadMb, px, timeoutSeconds);
   }
 
   public ServeSettings withTimeoutSeconds(double s) {
-    return new ServeSettings(host, port, model, modelName, members, workers, maxBatch, maxDelayMillis,
+    return new ServeSettings(host, port, model, modelName, options, workers, maxBatch, maxDelayMillis,
         maxQueue, maxUploadMb, maxPixels, s);
   }
 

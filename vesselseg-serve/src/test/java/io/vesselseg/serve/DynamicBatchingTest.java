@@ -23,7 +23,7 @@ class DynamicBatchingTest {
   @Test
   void concurrentRequestsShareABatchAndGetTheirOwnMasks() {
     SegmentationServer server = SegmentationServer.start(ServeSettings.defaults().withHost("127.0.0.1").withPort(0)
-        .withMembers(1).withMaxBatch(4).withMaxDelayMillis(400));
+        .withOptions(VesselSegmenter.Options.defaults().withMembers(1)).withMaxBatch(4).withMaxDelayMillis(400));
     try (VesselSegmenter alone = VesselSegmenter.builtIn(VesselSegmenter.Options.defaults().withMembers(1))) {
       Http http = new Http(server.port());
       List<byte[]> photos = new ArrayList<>();

@@ -17,7 +17,7 @@ class ServeSettingsTest {
     assertEquals("builtin", s.model());
     assertEquals("vessels", s.modelName());
     assertEquals(64L << 20, s.maxUploadBytes());
-    assertEquals(0, s.members());
+    assertEquals(0, s.options().members());
     assertEquals(4, s.maxBatch());
   }
 
@@ -25,7 +25,6 @@ class ServeSettingsTest {
   void badValuesNameTheSettingTheValueAndTheRule() {
     assertMessage(() -> ServeSettings.defaults().withPort(70000), "port 70000 must be in 0..65535");
     assertMessage(() -> ServeSettings.defaults().withWorkers(0), "workers 0 must be in 1..64");
-    assertMessage(() -> ServeSettings.defaults().withMembers(9), "members 9 must be in 0..8");
     assertMessage(() -> ServeSettings.defaults().withMaxBatch(0), "max batch 0 must be in 1..64");
     assertMessage(() -> ServeSettings.defaults().withMaxDelayMillis(-1), "max delay -1 ms must be in 0..1000");
     assertMessage(() -> ServeSettings.defaults().withMaxQueue(-1), "max queue -1 must be in 0..10000");
