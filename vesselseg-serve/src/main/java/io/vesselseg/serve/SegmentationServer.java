@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start} listens at once (so {@code /v2/health/live} answers during the model load), loads one model
  * per worker and test-time augmentation, warms each worker's model on a small synthetic photograph, and only
- * then returns and reports ready. Routes: {@code POST /v1/segment}, {@code GET /v1/model}, the Open Inference
+ * then returns and reports ready. Routes: the web page at {@code GET /} ({@link WebPage}),
+ * {@code POST /v1/segment}, {@code GET /v1/model}, the Open Inference
  * Protocol under {@code /v2} ({@link OipRoutes}) and {@code GET /metrics} ({@link ServerMetrics}). Every error
  * is answered {@code {"error": "one line"}} with a 4xx/5xx status.
  */
@@ -105,6 +106,7 @@ public final class SegmentationServer implements AutoCloseable {
     c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, settings.maxUploadBytes()),
         SizeUnit.BYTES);
     var r = c.routes;
+    WebPage.register(r, this::route);
     r.post("/v1/segment", route("/v1/segment", ctx -> v1().segment(ctx)));
     r.get("/v1/model", route("/v1/model", ctx -> v1().model(ctx)));
     r.get("/v2", route("/v2", ctx -> oip().server(ctx)));
