@@ -48,6 +48,9 @@ class WebPageTest {
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path MODULE = Path.of(System.getProperty("user.dir")).toAbsolutePath();
   private static final Duration SEGMENTING = Duration.ofSeconds(180);
+  /** Quiet: Selenium warns that it has no DevTools classes for this Chromium, which the test does not use. */
+  private static final java.util.logging.Logger CDP_LOG =
+      java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
   private static SegmentationServer server;
   private static Http http;
 
@@ -127,6 +130,7 @@ class WebPageTest {
     Path text = Files.writeString(dir.resolve("notes.txt"), "a text file, not a photograph\n");
 
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString()); // Selenium Manager stays idle
+    CDP_LOG.setLevel(java.util.logging.Level.SEVERE);
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toString());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -212,6 +216,15 @@ class WebPageTest {
       String error = driver.findElement(By.id("error")).getText();
       assertTrue(error.contains("notes.txt") && error.contains("415") && error.contains("is not an image"), error);
       assertFalse(driver.findElement(By.id("result")).isDisplayed());
+
+      // a file dropped on the box (a synthetic drop event: WebDriver cannot drag from the desktop)
+      js.executeScript("const t = new DataTransfer();"
+          + "t.items.add(new File(['not a photograph'], 'dropped.txt', {type: 'text/plain'}));"
+          + "document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: t, bubbles: true,"
+          + " cancelable: true}));");
+      wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("error"), "dropped.txt"));
+      error = driver.findElement(By.id("error")).getText();
+      assertTrue(error.contains("415") && error.contains("Content-Type 'text/plain' is not an image"), error);
       System.out.printf(Locale.ROOT, "WebPageTest: browser part took %.1f s%n", (System.nanoTime() - t0) / 1e9);
     } finally {
       driver.quit();

@@ -40,8 +40,10 @@
   async function loadModel() {
     try {
       const card = await json(await fetch('/v1/model'));
+      const flips = card.thresholds.threshold_flips;
       $('model').textContent = `Model: ${card.name} (${card.file}, sha256 ${card.sha256.slice(0, 12)}…), `
-          + `threshold ${card.thresholds.serving.toFixed(4)}`;
+          + `threshold ${card.thresholds.serving.toFixed(4)}`
+          + (typeof flips === 'number' ? ` (with flips ${flips.toFixed(4)})` : '');
     } catch (e) {
       $('model').textContent = 'Model: unknown';
       showError(`Cannot read the model card: ${e.message}`);
