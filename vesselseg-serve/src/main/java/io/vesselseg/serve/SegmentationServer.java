@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #start} listens at once (so {@code /v2/health/live} answers during the model load), loads one model
- * per worker, warms each worker's model on a small synthetic photograph, and only
- * then returns and reports ready. Routes: {@code POST /v1/segment}, {@code GET /v1/model}, the Open Inference
+ * per worker, warms each worker's model on a small synthetic photograph, and only then returns and reports
+ * ready. Routes: the web page at {@code GET /} ({@link WebPage}), {@code POST /v1/segment},
+ * {@code GET /v1/model}, the Open Inference
  * Protocol under {@code /v2} ({@link OipRoutes}) and {@code GET /metrics} ({@link ServerMetrics}). Every error
  * is answered {@code {"error": "one line"}} with a 4xx/5xx status.
  */
@@ -102,6 +103,7 @@ public final class SegmentationServer implements AutoCloseable {
     c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, settings.maxUploadBytes()),
         SizeUnit.BYTES);
     var r = c.routes;
+    WebPage.register(r, this::route);
     r.post("/v1/segment", route("/v1/segment", ctx -> v1().segment(ctx)));
     r.get("/v1/model", route("/v1/model", ctx -> v1().model(ctx)));
     r.get("/v2", route("/v2", ctx -> oip().server(ctx)));
@@ -116,8 +118,8 @@ public final class SegmentationServer implements AutoCloseable {
         .result(metrics.scrape())));
     r.exception(HttpResponseException.class, (e, ctx) -> {
       // Javalin's own answers, e.g. 404 for a path no route matches
-      String msg = e.getStatus() == 404 ? "no endpoint " + ctx.method() + " " + ctx.path() + ": see GET /v2, "
-          + "POST /v1/segment, GET /v1/model, GET /metrics" : e.getMessage();
+      String msg = e.getStatus() == 404 ? "no endpoint " + ctx.method() + " " + ctx.path() + ": see GET / (the "
+          + "web page), GET /v2, POST /v1/segment, GET /v1/model, GET /metrics" : e.getMessage();
       error(ctx, new HttpError(e.getStatus(), "http_" + e.getStatus(), msg));
       metrics.request("unmatched", ctx.method().name(), e.getStatus(), 0);
     });

@@ -7,12 +7,20 @@ import io.javalin.http.Context;
 import io.vesselseg.Segmentation;
 import io.vesselseg.VesselSegmenter;
 import io.vesselseg.data.ImageFiles;
+import io.vesselseg.data.RgbImage;
+import io.vesselseg.eval.VesselMask;
+import io.vesselseg.viz.Overlay;
+import java.awt.image.BufferedImage;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
- * {@code POST /v1/segment} (a photograph in, a PNG mask, probability map, overlay or JSON summary out) and
- * {@code GET /v1/model} (the model card, from the model file's metadata).
+ * {@code POST /v1/segment} (a photograph in, a PNG mask, probability map, overlay or JSON summary out; with
+ * {@code output=json&images=true} also the pictures the web page redraws from) and {@code GET /v1/model} (the
+ * model card, from the model file's metadata).
  */
 final class V1Routes {
 
@@ -45,10 +53,24 @@ final class V1Routes {
       case "flips" -> VesselSegmenter.Tta.FLIPS;
       default -> throw HttpError.badRequest("tta '" + ttaName + "' is not one of none, flips (default none)");
     };
+    String imagesParam = param(ctx, "images", "false");
+    if (!imagesParam.equals("true") && !imagesParam.equals("false")) {
+      throw HttpError.badRequest("images '" + imagesParam + "' is not one of true, false (default false)");
+    }
+    boolean images = imagesParam.equals("true");
+    if (images && !output.equals("json")) {
+      throw HttpError.badRequest("images=true needs output=json (found output=" + output + ")");
+    }
     ImageInput image = ImageInput.probe(Requests.image(ctx, settings.maxUploadBytes()), settings.maxPixels());
     metrics.pixels((long) image.width() * image.height());
     long deadline = arrived + (long) (settings.timeoutSeconds() * 1e9);
-    InferenceQueue.Result r = Requests.await(queue.submit(image::decode, tta, arrived, deadline), arrived, deadline);
+    AtomicReference<BufferedImage> decoded = new AtomicReference<>();
+    Supplier<BufferedImage> decode = () -> {
+      BufferedImage b = image.decode();
+      decoded.set(b);
+      return b;
+    };
+    InferenceQueue.Result r = Requests.await(queue.submit(decode, tta, arrived, deadline), arrived, deadline);
     Segmentation s = r.segmentation();
     double total = (System.nanoTime() - arrived) / 1e9;
     ctx.header("X-Vessel-Density", fmt(s.vesselDensity()));
@@ -71,9 +93,57 @@ final class V1Routes {
         o.put("fov_area", s.fovArea());
         o.putObject("timings").put("queued_seconds", r.queuedSeconds())
             .put("inference_seconds", r.inferenceSeconds()).put("total_seconds", total);
+        if (images) {
+          o.set("images", images(s, decoded.get()));
+        }
         ctx.contentType("application/json").result(o.toString());
       }
     }
+  }
+
+  /**
+   * What the web page needs to redraw the result at any threshold without a second inference: the photograph
+   * as the model saw it (8-bit RGB), the FOV (0/255) and the probability map quantised by {@link #levels}, as
+   * base64 PNGs, and the level at which that map reproduces the mask.
+   */
+  private static ObjectNode images(Segmentation s, BufferedImage decoded) {
+    RgbImage photo = ImageFiles.toRgb(decoded);
+    byte[] levels = levels(s.probabilities(), s.threshold());
+    BufferedImage prob = new BufferedImage(s.width(), s.height(), BufferedImage.TYPE_BYTE_GRAY);
+    prob.getRaster().setDataElements(0, 0, s.width(), s.height(), levels);
+    Base64.Encoder b64 = Base64.getEncoder();
+    ObjectNode i = JSON.createObjectNode();
+    i.put("threshold_level", thresholdLevel(s.threshold()));
+    i.put("photo_png", b64.encodeToString(ImageFiles.encodePng(Overlay.photo(photo.chw(), s.width(), s.height()))));
+    i.put("probability_png", b64.encodeToString(ImageFiles.encodePng(prob)));
+    i.put("fov_png", b64.encodeToString(ImageFiles.encodePng(s.fovImage())));
+    return i;
+  }
+
+  /** The grey level of {@link #levels} that stands for {@code threshold}: round(255 threshold), 1..255. */
+  static int thresholdLevel(float threshold) {
+    return Math.max(1, Math.min(255, Math.round(threshold * 255f)));
+  }
+
+  /**
+   * The probabilities as grey levels 0..255, rounded like {@code output=prob} except that the pixels within one
+   * level of the threshold are moved to its side: a level is at least {@link #thresholdLevel} exactly when the
+   * probability is at least {@code threshold}. So the map cut at that level inside the FOV is the mask itself
+   * (and the vessel density the same), and cut at any other level L it is the mask at (L - 0.5) / 255.
+   */
+  static byte[] levels(float[] prob, float threshold) {
+    int cut = thresholdLevel(threshold);
+    byte[] g = Overlay.grey(prob);
+    for (int i = 0; i < g.length; i++) {
+      int v = g[i] & 0xff;
+      if (VesselMask.isVessel(prob[i], threshold)) {
+        v = Math.max(v, cut);
+      } else {
+        v = Math.min(v, cut - 1);
+      }
+      g[i] = (byte) v;
+    }
+    return g;
   }
 
   void model(Context ctx) {
