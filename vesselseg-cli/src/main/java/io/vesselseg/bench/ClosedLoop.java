@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Closed-loop load on {@code POST /v1/segment}: {@code clients} platform threads, each sending its next request
@@ -20,7 +21,9 @@ import java.util.TreeMap;
  * end, when it was a 503 and {@code retryWait} is on). The first {@code warmup} seconds are not counted; the
  * window of {@code duration} seconds counts every answer that arrives in it; requests still in flight at its
  * end are waited for and counted apart ({@code after_window}) so the next level starts on an idle server.
- * With {@code malformedEvery = n > 0}, every n-th request of each client is one of the malformed bodies.
+ * With {@code malformedEvery = n > 0}, requests 0, n, 2n, ... counted over all clients together are the
+ * malformed bodies in turn (so even a short run sends some, the first one included); the others cycle through
+ * the photographs.
  */
 final class ClosedLoop {
 
@@ -44,11 +47,11 @@ final class ClosedLoop {
     long t1 = t0 + (long) (duration * 1e9);
     List<List<Outcome>> perClient = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
+    AtomicLong counter = new AtomicLong();
     for (int c = 0; c < clients; c++) {
       List<Outcome> mine = new ArrayList<>();
       perClient.add(mine);
-      int id = c;
-      threads.add(new Thread(() -> client(http, uri, good, bad, malformedEvery, id, t1, retryWait, mine),
+      threads.add(new Thread(() -> client(http, uri, good, bad, malformedEvery, counter, t1, retryWait, mine),
           "bench-client-" + c));
     }
     threads.forEach(Thread::start);
@@ -68,17 +71,18 @@ final class ClosedLoop {
     m.put("rss_end_mib", mem[0]);
     m.put("vmhwm_mib", mem[1]);
     if (malformedEvery > 0) {
-      m.put("malformed", malformedCheck(all, t0));
+      m.put("malformed", malformedCheck(all));
     }
     return m;
   }
 
   private static void client(HttpClient http, URI uri, List<Payload> good, List<Payload> bad, int malformedEvery,
-      int id, long end, boolean retryWait, List<Outcome> out) {
-    for (long k = 0; System.nanoTime() < end; k++) {
-      Payload p = malformedEvery > 0 && k % malformedEvery == malformedEvery - 1
-          ? bad.get((int) ((k / malformedEvery + id) % bad.size()))
-          : good.get((int) ((k + id) % good.size()));
+      AtomicLong counter, long end, boolean retryWait, List<Outcome> out) {
+    while (System.nanoTime() < end) {
+      long k = counter.getAndIncrement();
+      Payload p = malformedEvery > 0 && k % malformedEvery == 0
+          ? bad.get((int) ((k / malformedEvery) % bad.size()))
+          : good.get((int) (k % good.size()));
       HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(300))
           .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(p.body())).build();
       long sent = System.nanoTime();
@@ -181,19 +185,16 @@ final class ClosedLoop {
   }
 
   /**
-   * Did every malformed body sent after the warm-up get a 4xx, and every photograph a 200 or 503? Counts over
-   * the window and the requests drained after it.
+   * Did every malformed body get a 4xx, and every photograph a 200 or 503? Counts every request of the run:
+   * warm-up, window and those drained after it.
    */
-  private static Map<String, Object> malformedCheck(List<Outcome> all, long t0) {
+  private static Map<String, Object> malformedCheck(List<Outcome> all) {
     Map<String, Map<String, Long>> byKind = new TreeMap<>();
     long badSent = 0;
     long bad4xx = 0;
     long goodSent = 0;
     long goodOk = 0;
     for (Outcome o : all) {
-      if (o.done() < t0) {
-        continue;
-      }
       if (o.payload().malformed()) {
         badSent++;
         bad4xx += o.status() >= 400 && o.status() < 500 ? 1 : 0;
