@@ -107,7 +107,7 @@ final class BenchCommand implements Runnable {
   static final class ServerOptions {
 
     @Option(names = "--model", defaultValue = "builtin", description = "builtin, or a .safetensors model file or "
-        + "run directory (the peer loads the same file)")
+        + "run directory (bench serve's peer loads the same file)")
     String model;
 
     @Option(names = "--threads", defaultValue = "0", description = "threads per server, split between its "
@@ -124,7 +124,8 @@ final class BenchCommand implements Runnable {
         + "run (0: all); passed to serve as --members when serve has that option, else both run all")
     int members;
 
-    @Option(names = "--server-args", paramLabel = "ARGS", defaultValue = "", description = "more arguments for "
+    @Option(names = "--server-args", paramLabel = "ARGS", defaultValue = "",
+        showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER, description = "more arguments for "
         + "our serve, split at spaces, e.g. \"--max-batch 4\" (a --members here applies to the peer too)")
     String serverArgs;
 
@@ -184,7 +185,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--no-peer", description = "measure our server only")
     boolean noPeer;
 
-    @Option(names = "--peer-args", paramLabel = "ARGS", defaultValue = "", description = "more arguments for "
+    @Option(names = "--peer-args", paramLabel = "ARGS", defaultValue = "",
+        showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER, description = "more arguments for "
         + "scripts/serve_peer.py, split at spaces, e.g. \"--limit-concurrency 18\"")
     String peerArgs;
 
@@ -259,15 +261,21 @@ final class BenchCommand implements Runnable {
       System.out.println(String.format(Locale.ROOT, "RSS %.1f MiB after %d answers (warm-up), %.1f MiB after %d: "
           + "%+.2f%% growth; %.2f answers/s; statuses %s", r.get("rss_after_warmup_mib"), o.warmupRequests(),
           r.get("rss_end_mib"), n, r.get("growth_after_warmup_pct"), r.get("answers_per_s"), r.get("statuses")));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> lat = (Map<String, Object>) b.get("latency_ms");
       System.out.println(String.format(Locale.ROOT, "%d bombs (%d bytes, 100000x100000): statuses %s, latency "
-          + "ms %s, RSS %.1f -> %.1f MiB", o.bombs(), b.get("bytes"), b.get("statuses"), b.get("latency_ms"),
-          b.get("rss_before_mib"), b.get("rss_after_mib")));
+          + "p50 %s ms, max %s ms; RSS %.1f -> %.1f MiB", o.bombs(), b.get("bytes"), b.get("statuses"),
+          ms(lat.get("p50")), ms(lat.get("max")), b.get("rss_before_mib"), b.get("rss_after_mib")));
       if (json != null) {
         EvaluateCommand.write(json, r);
         System.out.println("figures written to " + json);
       }
       return Main.OK;
     }
+  }
+
+  private static String ms(Object v) {
+    return v instanceof Number n ? String.format(Locale.ROOT, "%.1f", n.doubleValue()) : "n/a";
   }
 
   /** "565x584" or "256" (square) into {width, height}; a usage error otherwise. */
