@@ -69,6 +69,11 @@ public final class TorchPeer {
     return home;
   }
 
+  /** The environment's Python interpreter ({@code .venv-bench/bin/python}). */
+  public Path python() {
+    return python;
+  }
+
   /**
    * Runs {@code torch_peer.py <args>} with {@code threads} OpenMP threads (0: the peer's default) and returns
    * the JSON object it printed last.

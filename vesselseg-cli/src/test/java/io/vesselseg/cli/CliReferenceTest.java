@@ -55,7 +55,7 @@ class CliReferenceTest {
     for (String command : new String[] {"vesselseg", "vesselseg train", "vesselseg evaluate", "vesselseg predict",
         "vesselseg segment", "vesselseg visualize", "vesselseg verify", "vesselseg export", "vesselseg crossval",
         "vesselseg ensemble", "vesselseg demo", "vesselseg bench", "vesselseg bench soak",
-        "vesselseg bench speed"}) {
+        "vesselseg bench speed", "vesselseg bench serve", "vesselseg bench serve-soak"}) {
       assertTrue(md.contains("\n## " + command + "\n\n```text\nUsage: " + command + " "),
           "no section for '" + command + "'");
     }
