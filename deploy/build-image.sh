@@ -153,14 +153,14 @@ libs="$(awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}
   | grep -v -e "^$CTX/" -e "^$NATIVES/" | sort -u)"
 for lib in $libs; do
   mkdir -p "$CTX/base$(dirname "$lib")"
-  cp -L "$lib" "$CTX/base$lib"
+  cp -L -p "$lib" "$CTX/base$lib"
 done
 # the program interpreter at the path in every ELF header
 interp="$(readelf -l "$CTX/base/opt/java/bin/java" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')"
 interp="${interp:-/lib64/ld-linux-x86-64.so.2}"
 if [[ ! -e "$CTX/base$interp" ]]; then
   mkdir -p "$CTX/base$(dirname "$interp")"
-  cp -L "$interp" "$CTX/base$interp"
+  cp -L -p "$interp" "$CTX/base$interp"
 fi
 rm -rf "$NATIVES"
 
@@ -171,6 +171,9 @@ printf 'root:x:0:\nvesselseg:x:10001:\n' > "$CTX/base/etc/group"
 printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$CTX/base/etc/nsswitch.conf"
 chmod 1777 "$CTX/base/tmp"
 chmod -R a+rX "$CTX"
+# the same time stamp on every file of base/ and tools/ (written afresh each run), so that podman's layer cache
+# keeps the base layer and the natives stage (445 MB) across builds
+find "$CTX/base" "$CTX/app/opt/vesselseg/tools" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +
 t_context=$(date +%s)
 echo "context: $CTX ($(du -sh "$CTX" | cut -f1); base $(du -sh "$CTX/base" | cut -f1), $(echo "$libs" | wc -l) shared libraries) in $(( t_context - t_start )) s"
 [[ $BUILD -eq 1 ]] || exit 0
