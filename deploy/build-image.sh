@@ -4,7 +4,7 @@
 #
 #   base/         jlink'd Java 17 runtime (modules from jdeps) + the shared libraries that it and the libtorch
 #                 natives need (from ldd) + /etc/passwd, /etc/group (user vesselseg, 10001) + /tmp
-#   native-jars/  javacpp, pytorch and openblas jars; the Containerfile's first stage unpacks their natives
+#   native-jars/  javacpp, pytorch, openblas (and cuda) jars; the Containerfile's first stage unpacks their natives
 #   libs/         the other third-party jars
 #   app/          vesselseg.jar, the vesselseg module jars, ImageTool (deploy/image/ImageTool.java, compiled here)
 #
@@ -65,7 +65,7 @@ mkdir -p "$CTX/base" "$CTX/native-jars/opt/vesselseg/lib" "$CTX/libs/opt/vessels
 place_jar() {  # place_jar JAR [NAME]: copies a jar (keeping its time stamp, so layers stay cached) into its layer
   local jar="$1" name="${2:-$(basename "$1")}"
   case "$name" in
-    javacpp-*|pytorch-*|openblas-*) cp -p "$jar" "$CTX/native-jars/opt/vesselseg/lib/$name" ;;
+    javacpp-*|pytorch-*|openblas-*|cuda-*) cp -p "$jar" "$CTX/native-jars/opt/vesselseg/lib/$name" ;;
     vesselseg-*) cp -p "$jar" "$CTX/app/opt/vesselseg/lib/$name" ;;
     *) cp -p "$jar" "$CTX/libs/opt/vesselseg/lib/$name" ;;
   esac
