@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
       + "the model; libtorch's threads are split between them")
   int workers;
 
-  @Option(names = "--max-batch", defaultValue = "4", description = "most photographs a worker computes together "
+  @Option(names = "--max-batch", defaultValue = "1", description = "most photographs a worker computes together "
       + "(dynamic batching: those waiting in the queue; photographs of one size share forward passes)")
   int maxBatch;
 

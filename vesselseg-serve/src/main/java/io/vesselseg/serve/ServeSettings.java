@@ -72,11 +72,11 @@ public record ServeSettings(String host, int port, String model, String modelNam
 
   /**
    * Every interface, port 8080, the built-in model with the library's default options, named {@code vessels},
-   * one worker,
-   * batches of up to 4 photographs with no added delay, a queue of 16, 64 MiB uploads, 50 megapixels, 60 s.
+   * one worker, one photograph per batch (on a CPU, batching DRIVE-sized photographs costs throughput: see
+   * docs/serve.md), a queue of 16, 64 MiB uploads, 50 megapixels, 60 s.
    */
   public static ServeSettings defaults() {
-    return new ServeSettings("0.0.0.0", 8080, BUILT_IN, "vessels", VesselSegmenter.Options.defaults(), 1, 4, 0, 16,
+    return new ServeSettings("0.0.0.0", 8080, BUILT_IN, "vessels", VesselSegmenter.Options.defaults(), 1, 1, 0, 16,
         64, 50_000_000L, 60);
   }
 

@@ -18,7 +18,7 @@ class ServeSettingsTest {
     assertEquals("vessels", s.modelName());
     assertEquals(64L << 20, s.maxUploadBytes());
     assertEquals(0, s.options().members());
-    assertEquals(4, s.maxBatch());
+    assertEquals(1, s.maxBatch());
   }
 
   @Test
