@@ -86,7 +86,9 @@ final class MeasureCommand implements Callable<Integer> {
           vessels = s.mask();
           threshold = s.threshold();
         } else {
-          vessels = ImageFiles.readMask(match(masks, photo, "vessel mask"), w, h, name);
+          Path maskFile = match(masks, photo, "vessel mask");
+          vessels = ImageFiles.readMask(maskFile, w, h, name);
+          requireBinary(maskFile);
           threshold = Float.NaN;
         }
         ImageQuality q = ImageQuality.assess(rgb.chw(), fovMask, w, h);
@@ -153,6 +155,36 @@ final class MeasureCommand implements Callable<Integer> {
     throw new VesselsegException.Data("no " + what + " for " + photo.getFileName() + " in " + dir + ": the rule "
         + "is a file named " + stem + ".<ext>, " + stem + "_mask.<ext>"
         + (cut > 0 ? " or the only one starting with '" + stem.substring(0, cut + 1) + "'" : ""));
+  }
+
+  /**
+   * Fails unless the mask file holds at most two grey levels (0/255, 0/1, or a GIF palette's near-black and
+   * near-white, as DRIVE's 2nd_manual has): a grey-level mask (a probability map, a JPEG) would otherwise be
+   * cut at half silently.
+   */
+  static void requireBinary(Path file) {
+    java.awt.image.BufferedImage img;
+    try {
+      img = javax.imageio.ImageIO.read(file.toFile());
+    } catch (IOException e) {
+      throw new VesselsegException.Data("cannot read mask " + file + ": " + e.getMessage(), e);
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int[] v = img.getRaster().getSamples(0, 0, w, h, 0, new int[w * h]);
+    java.util.function.IntUnaryOperator grey = x -> x;
+    if (img.getColorModel() instanceof java.awt.image.IndexColorModel icm) {
+      grey = x -> Math.round((icm.getRed(x) + icm.getGreen(x) + icm.getBlue(x)) / 3f);
+    }
+    java.util.TreeSet<Integer> levels = new java.util.TreeSet<>();
+    for (int x : v) {
+      levels.add(grey.applyAsInt(x));
+    }
+    if (levels.size() > 2) {
+      throw new VesselsegException.Data("mask " + file.getFileName() + " is not binary: it holds " + levels.size()
+          + " grey levels (" + levels.first() + " … " + levels.last() + "); the rule is a two-level mask (0/255 "
+          + "or 0/1): threshold it first, and save it as PNG or GIF, not JPEG");
+    }
   }
 
   private static String stem(String name) {

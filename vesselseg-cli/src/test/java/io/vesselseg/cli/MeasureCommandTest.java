@@ -115,6 +115,21 @@ class MeasureCommandTest {
   }
 
   @Test
+  void aMaskThatIsNotBinaryIsRefused() {
+    Sample s = SyntheticFundus.generate(8, 120, 100);
+    Path in = photos(s);
+    byte[] grey = new byte[120 * 100];
+    for (int i = 0; i < grey.length; i++) {
+      grey[i] = (byte) (i % 3 == 0 ? 128 : s.vessel()[i] * 255);
+    }
+    ImageFiles.writeGreyPng(dir.resolve("masks").resolve(s.id() + ".png"), grey, 120, 100);
+    CliTest.Outcome o = CliTest.run("measure", "--input", in.toString(), "--masks", dir.resolve("masks").toString(),
+        "--output", dir.resolve("out").toString());
+    assertEquals(Main.DATA, o.code());
+    assertTrue(o.err().contains(s.id() + ".png is not binary: it holds 3 grey levels (0 … 255)"), o.err());
+  }
+
+  @Test
   void aMissingMaskNamesTheRule() {
     Path in = photos(SyntheticFundus.generate(7, 120, 100));
     ImageFiles.writeMaskPng(dir.resolve("other").resolve("07.png"), new byte[120 * 100], 120, 100);
