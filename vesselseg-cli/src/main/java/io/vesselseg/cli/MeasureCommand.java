@@ -69,7 +69,6 @@ final class MeasureCommand implements Callable<Integer> {
     double um = umPerPixel == null ? Double.NaN : umPerPixel;
     List<Path> photos = SegmentationFiles.inputs(input);
     List<MeasureTable.Row> rows = new ArrayList<>();
-    List<Runnable> pictureWrites = new ArrayList<>();
     VesselSegmenter segmenter = masks == null ? modelOptions.open(rescale, null) : null;
     try {
       for (Path photo : photos) {
@@ -101,9 +100,8 @@ final class MeasureCommand implements Callable<Integer> {
             m.tortuosity(), m.fractalDimension(), m.branchPoints(), m.endPoints(),
             q.flags().isEmpty() ? "" : ", flags: " + MeasureTable.flags(q));
         if (pictures) {
-          Path out = output.resolve(stem(name) + "_skeleton.png");
-          var img = SkeletonPicture.of(rgb.chw(), vessels, fovMask, w, h);
-          pictureWrites.add(() -> ImageFiles.writePng(out, img));
+          ImageFiles.writePng(output.resolve(stem(name) + "_skeleton.png"),
+              SkeletonPicture.of(rgb.chw(), vessels, fovMask, w, h));
         }
       }
     } finally {
@@ -113,7 +111,6 @@ final class MeasureCommand implements Callable<Integer> {
     }
     AtomicFiles.write(output.resolve("measurements.csv"), "CSV", o -> o.write(MeasureTable.csv(rows)));
     AtomicFiles.write(output.resolve("measurements.json"), "JSON", o -> o.write(MeasureTable.json(rows)));
-    pictureWrites.forEach(Runnable::run);
     System.out.println(rows.size() + " photographs -> " + output.resolve("measurements.csv") + ", measurements.json");
     return Main.OK;
   }
