@@ -1,6 +1,9 @@
 package io.vesselseg;
 
 import io.vesselseg.data.RgbImage;
+import io.vesselseg.measure.ImageQuality;
+import io.vesselseg.measure.VesselMeasurements;
+import io.vesselseg.measure.VesselMeasures;
 import io.vesselseg.viz.Overlay;
 import java.awt.image.BufferedImage;
 
@@ -78,6 +81,27 @@ public final class Segmentation {
   /** Seconds from the decoded photograph to the mask (FOV, inference, threshold). */
   public double seconds() {
     return seconds;
+  }
+
+  /**
+   * The vessel measurements of the mask inside the FOV, in pixels (no µm scale); NaN figures when no FOV was
+   * found ({@link #quality()} then says {@code NO_FOV}). Computed on each call (~0.1 s for DRIVE's size).
+   */
+  public VesselMeasurements measurements() {
+    return measurements(Double.NaN);
+  }
+
+  /** The same, with widths in µm too at {@code umPerPixel} µm per pixel. */
+  public VesselMeasurements measurements(double umPerPixel) {
+    if (quality().flags().contains(ImageQuality.Flag.NO_FOV)) {
+      return VesselMeasurements.noFov(umPerPixel);
+    }
+    return VesselMeasures.measure(mask, fov, width(), height(), umPerPixel);
+  }
+
+  /** The photograph's quality figures and flags (no FOV, not a fundus, over-/underexposed, blurred). */
+  public ImageQuality quality() {
+    return ImageQuality.assess(photo.chw(), fov, width(), height());
   }
 
   /** The probabilities as an 8-bit grey image (0..255). */

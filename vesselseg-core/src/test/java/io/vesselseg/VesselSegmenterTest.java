@@ -80,6 +80,26 @@ class VesselSegmenterTest {
   }
 
   @Test
+  void measurementsAndQualityComeWithTheSegmentation() {
+    Segmentation s = segmenter.segment(photo());
+    var m = s.measurements(5.0);
+    var direct = io.vesselseg.measure.VesselMeasures.measure(s.mask(), s.fov(), 200, 180, 5.0);
+    assertEquals(direct, m);
+    assertEquals(s.vesselDensity(), m.areaDensity(), 1e-12);
+    assertEquals(5 * m.calibreMedian(), m.calibreMedianUm(), 1e-9);
+    assertTrue(s.quality().flags().isEmpty(), s.quality().toString());
+    BufferedImage grey = new BufferedImage(200, 180, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 180; y++) {
+      for (int x = 0; x < 200; x++) {
+        grey.setRGB(x, y, 0x808080);
+      }
+    }
+    Segmentation g = segmenter.segment(grey);
+    assertTrue(g.quality().flags().contains(io.vesselseg.measure.ImageQuality.Flag.NO_FOV), g.quality().toString());
+    assertTrue(Double.isNaN(g.measurements().areaDensity()), "no FOV: not measured, not zero vessels");
+  }
+
+  @Test
   void probabilitiesEqualTheEnginesOnTheSamePhotograph() {
     Segmentation s = segmenter.segment(photo());
     var loaded = Models.load(null, "cpu", Precision.FP32);
