@@ -9,6 +9,8 @@ import io.vesselseg.VesselSegmenter;
 import io.vesselseg.data.ImageFiles;
 import io.vesselseg.data.RgbImage;
 import io.vesselseg.eval.VesselMask;
+import io.vesselseg.measure.ImageQuality;
+import io.vesselseg.measure.VesselMeasurements;
 import io.vesselseg.viz.Overlay;
 import java.awt.image.BufferedImage;
 import java.util.Base64;
@@ -91,6 +93,8 @@ final class V1Routes {
         o.put("threshold", s.threshold());
         o.put("vessel_density", s.vesselDensity());
         o.put("fov_area", s.fovArea());
+        o.set("quality", quality(s.quality()));
+        o.set("measurements", measurements(s.measurements()));
         o.putObject("timings").put("queued_seconds", r.queuedSeconds())
             .put("inference_seconds", r.inferenceSeconds()).put("total_seconds", total);
         if (images) {
@@ -98,6 +102,41 @@ final class V1Routes {
         }
         ctx.contentType("application/json").result(o.toString());
       }
+    }
+  }
+
+  /** The photograph's quality flags (labels such as {@code blurred}) and the figures behind them. */
+  private static ObjectNode quality(ImageQuality q) {
+    ObjectNode o = JSON.createObjectNode();
+    var flags = o.putArray("flags");
+    q.flags().forEach(f -> flags.add(f.label()));
+    number(o, "fov_fraction", q.fovFraction());
+    number(o, "red_over_green", q.redOverGreen());
+    number(o, "mean_luminance", q.meanLuminance());
+    number(o, "white_fraction", q.whiteFraction());
+    number(o, "laplacian_variance", q.laplacianVariance());
+    return o;
+  }
+
+  /** The vessel measurements under the column names of {@code measure}'s table (NaN: null). */
+  private static ObjectNode measurements(VesselMeasurements m) {
+    ObjectNode o = JSON.createObjectNode();
+    for (int i = 0; i < VesselMeasurements.COLUMNS.size(); i++) {
+      Number v = m.values().get(i);
+      if (v instanceof Double d) {
+        number(o, VesselMeasurements.COLUMNS.get(i), d);
+      } else {
+        o.put(VesselMeasurements.COLUMNS.get(i), v.longValue());
+      }
+    }
+    return o;
+  }
+
+  private static void number(ObjectNode o, String key, double v) {
+    if (Double.isFinite(v)) {
+      o.put(key, v);
+    } else {
+      o.putNull(key);
     }
   }
 

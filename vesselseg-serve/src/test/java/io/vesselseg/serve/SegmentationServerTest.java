@@ -93,6 +93,13 @@ class SegmentationServerTest {
     assertTrue(j.at("/timings/inference_seconds").asDouble() > 0 && total >= j.at("/timings/inference_seconds")
         .asDouble(), j.toString());
     assertTrue(j.at("/timings/queued_seconds").asDouble() >= 0);
+    // the measurements and quality flags of the library, as measure writes them
+    assertEquals(j.get("fov_area").asLong(), j.at("/measurements/fov_pixels").asLong(), j.toString());
+    assertEquals(density, j.at("/measurements/area_density").asDouble(), 1e-9, j.toString());
+    assertTrue(j.at("/measurements/skeleton_length_px").asDouble() > 0, j.toString());
+    assertTrue(j.at("/measurements/um_per_pixel").isNull(), "no scale given: " + j);
+    assertTrue(j.at("/quality/flags").isArray(), j.toString());
+    assertTrue(j.at("/quality/laplacian_variance").asDouble() > 0, j.toString());
   }
 
   @Test
