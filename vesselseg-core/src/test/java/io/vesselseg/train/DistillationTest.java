@@ -90,6 +90,30 @@ class DistillationTest {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"basic", "strong", "elastic"})
+  void softTargetsGoThroughTheLabelsAugmentation(String augment) {
+    // a soft map equal to the labels must come out equal to the label patches, whatever the augmentation
+    List<float[]> asLabels = IMAGES.stream().map(s -> {
+      float[] m = new float[s.pixels()];
+      for (int i = 0; i < m.length; i++) {
+        m[i] = s.vessel()[i];
+      }
+      return m;
+    }).toList();
+    int b = 6;
+    int p = 40;
+    float[] x = new float[b * 3 * p * p];
+    float[] y = new float[b * p * p];
+    float[] t = new float[b * p * p];
+    new PatchSampler(IMAGES, asLabels, p, PatchSampler.Augmentation.named(augment)).fill(new Random(8), x, y, t, b);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(y, t);
+    float[] x2 = new float[x.length];
+    float[] y2 = new float[y.length];
+    new PatchSampler(IMAGES, p, PatchSampler.Augmentation.named(augment)).fill(new Random(8), x2, y2, b);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(x, x2, "soft targets do not change the patches drawn");
+  }
+
   @Test
   void aDistilledRunRecordsItsTeacherAndItsConfigReadsBack() throws Exception {
     Path out = dir.resolve("student");
