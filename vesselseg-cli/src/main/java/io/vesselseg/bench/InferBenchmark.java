@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -234,13 +233,5 @@ public final class InferBenchmark {
     }
     img.setRGB(0, 0, w, h, px, 0, w);
     return img;
-  }
-
-  static String join(List<String> xs) {
-    return String.join(", ", xs);
-  }
-
-  static List<String> split(String csv) {
-    return Arrays.stream(csv.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
   }
 }
