@@ -167,6 +167,28 @@ public final class VesselSegmenter implements AutoCloseable {
     return new VesselSegmenter(bytes, "built-in", options);
   }
 
+  /**
+   * A model that ships inside the jar, by name: {@code "builtin"} (the four-network ensemble, as
+   * {@link #builtIn(Options)}) or {@code "compact"} (one small network for fast or small machines;
+   * docs/compact.md has its figures).
+   *
+   * @throws VesselsegException.Usage for any other name
+   */
+  public static VesselSegmenter builtIn(String name, Options options) {
+    if (Models.BUILT_IN_NAME.equals(name)) {
+      return builtIn(options);
+    }
+    return new VesselSegmenter(Models.bytes(requireBuiltIn(name)), "built-in " + name, options);
+  }
+
+  private static String requireBuiltIn(String name) {
+    if (!Models.isBuiltIn(name)) {
+      throw new VesselsegException.Usage("no built-in model is named '" + name + "': the names are "
+          + String.join(", ", new java.util.TreeSet<>(Models.NAMED.keySet())));
+    }
+    return name;
+  }
+
   /** A model file ({@code .safetensors}) or a training run directory (its {@code best.safetensors}). */
   public static VesselSegmenter load(Path model) {
     return load(model, Options.defaults());
@@ -239,6 +261,11 @@ public final class VesselSegmenter implements AutoCloseable {
   /** The model's name: {@code built-in} or its file's path. */
   public String modelName() {
     return name;
+  }
+
+  /** How many networks each prediction runs (an ensemble's members in use; 1 for a single network). */
+  public int networks() {
+    return loaded.network().members();
   }
 
   /** SHA-256 (hex) of the model file's bytes: which model made a result, exactly. */

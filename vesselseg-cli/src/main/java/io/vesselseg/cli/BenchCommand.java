@@ -17,14 +17,14 @@ import picocli.CommandLine.Option;
 /** {@code vesselseg bench ...}: benchmarks that print and write figures (never timed assertions). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures and write them as JSON.",
-    subcommands = {BenchCommand.Soak.class, BenchCommand.Speed.class, BenchCommand.Serve.class,
-        BenchCommand.ServeSoakCommand.class})
+    subcommands = {BenchCommand.Soak.class, BenchCommand.Speed.class, BenchInferCommand.class,
+        BenchCommand.Serve.class, BenchCommand.ServeSoakCommand.class})
 final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-        "a benchmark is required: soak, speed, serve or serve-soak");
+        "a benchmark is required: soak, speed, infer, serve or serve-soak");
   }
 
   /** {@code vesselseg bench soak}: resident memory over thousands of training steps and predictions. */

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
 
   @Option(names = "--model",
-      description = "run directory or .safetensors model file (default: the model shipped in the jar)")
+      description = "run directory, .safetensors model file, or a model shipped in the jar: builtin (the "
+          + "four-network ensemble, the default) or compact (one small network, ~10x faster)")
   String model;
 
   @Option(names = "--tta", description = "average the four flipped predictions (4x slower, usually a little better)")
@@ -71,6 +72,7 @@ final class ModelOptions {
         .withRescale(rescale.equals("auto")).withDevice(device).withPrecision(precision)
         .withThreshold(threshold == null ? 0 : threshold).withFoldBatchNorm(!unfolded);
     return model == null ? VesselSegmenter.builtIn(options)
+        : Models.isBuiltIn(model) ? VesselSegmenter.builtIn(model, options)
         : VesselSegmenter.load(java.nio.file.Path.of(model), options);
   }
 

@@ -27,8 +27,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "TCP port (0: any free port)")
   int port;
 
-  @Option(names = "--model", defaultValue = ServeSettings.BUILT_IN, description = "builtin (the model in the jar),"
-      + " or a .safetensors model file or training run directory")
+  @Option(names = "--model", defaultValue = ServeSettings.BUILT_IN, description = "builtin (the ensemble in the jar),"
+      + " compact (the small model in the jar), or a .safetensors model file or training run directory")
   String model;
 
   @Option(names = "--model-name", defaultValue = "vessels", description = "the model's name in /v2/models/{name}")

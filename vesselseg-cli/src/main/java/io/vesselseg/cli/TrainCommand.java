@@ -175,6 +175,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--register-as", paramLabel = "NAME", description = "register best.safetensors as this MLflow model")
   String registerAs;
 
+  @Option(names = "--distill-from", paramLabel = "TEACHER", description = "knowledge distillation: builtin (the "
+      + "model in the jar), compact, a model file or a run directory whose flip-averaged probabilities on the "
+      + "training photographs are soft targets beside the labels (default: none)")
+  String distillFrom;
+
+  @Option(names = "--distill-weight", paramLabel = "W", defaultValue = "0.5", description = "with --distill-from: "
+      + "the loss is (1-W) * the --loss on the labels + W * BCE against the teacher (default: ${DEFAULT-VALUE})")
+  double distillWeight;
+
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
@@ -185,7 +194,8 @@ final class TrainCommand implements Callable<Integer> {
         new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom),
         new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, lr, weightDecay, warmupSteps),
         new Sampling(patchSize, augment, input),
-        new Objective(EnsembleTraining.memberLosses(loss, members).get(0), ema, dropBlock),
+        new Objective(EnsembleTraining.memberLosses(loss, members).get(0), ema, dropBlock,
+            distillFrom == null ? "" : distillFrom, distillWeight),
         new Architecture(depth, baseChannels, refineDepth, refineDepth == 0 ? 0 : refineChannels),
         new Runtime(out, device, Precision.resolve(precision, ComputeDevice.resolve(device)), threads, seed,
             resume));

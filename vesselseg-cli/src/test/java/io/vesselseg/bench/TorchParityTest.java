@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vesselseg.infer.Ensembles;
+import io.vesselseg.infer.Models;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
@@ -67,6 +68,27 @@ class TorchParityTest {
       double d = TorchPeer.maxAbsDiff(net.predict(x, 1, h, w, false), torch);
       assertTrue(d < 1e-4, "ensemble: max |ours - torch| = " + d);
       System.out.printf("torch parity, ensemble of 2, %dx%d: max |diff| %.3g%n", w, h, d);
+    }
+  }
+
+  @Test
+  void theCompactModelEqualsItsPyTorchTwin() throws Exception {
+    TorchPeer peer = peer();
+    Path model = java.nio.file.Files.write(tmp.resolve("compact.safetensors"), Models.bytes(Models.COMPACT_NAME));
+    try (Network net = Models.load(Models.COMPACT_NAME, "cpu", Precision.FP32).network()) {
+      for (int[] hw : new int[][] {{584, 565}, {65, 67}}) {
+        int h = hw[0];
+        int w = hw[1];
+        float[] x = random(3 * h * w, 17 + h);
+        float[] torch = peer.forward(model, x, 1, h, w, tmp);
+        double d = TorchPeer.maxAbsDiff(net.predict(x, 1, h, w, false), torch);
+        net.fuseForInference(); // what segment uses: BatchNorm folded into the convolutions
+        double f = TorchPeer.maxAbsDiff(net.predict(x, 1, h, w, false), torch);
+        net.dropFused();
+        assertTrue(d < 1e-4 && f < 1e-4, "compact: max |ours - torch| = " + d + ", folded " + f + " at " + w + "x"
+            + h);
+        System.out.printf("torch parity, compact model, %dx%d: max |diff| %.3g, folded %.3g%n", w, h, d, f);
+      }
     }
   }
 

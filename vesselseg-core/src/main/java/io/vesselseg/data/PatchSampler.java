@@ -69,11 +69,22 @@ public final class PatchSampler {
   }
 
   private final List<Sample> samples;
+  /** Per sample, a soft target map (width * height, e.g. a teacher's probabilities), or null: none. */
+  private final List<float[]> soft;
   private final int[][] fovPixels;
   private final int patch;
   private final Augmentation aug;
 
   public PatchSampler(List<Sample> samples, int patch, Augmentation aug) {
+    this(samples, null, patch, aug);
+  }
+
+  /**
+   * A sampler that also cuts {@code soft[i]} (one float per pixel of sample i, e.g. a teacher network's vessel
+   * probabilities) beside each label patch, through the same crop, turn, flip and resampling; null: no soft
+   * targets.
+   */
+  public PatchSampler(List<Sample> samples, List<float[]> soft, int patch, Augmentation aug) {
     if (samples.isEmpty()) {
       throw new IllegalArgumentException("no training images to sample patches from");
     }
@@ -82,7 +93,19 @@ public final class PatchSampler {
         throw new IllegalArgumentException("training image " + s.id() + " has no vessel annotation");
       }
     }
+    if (soft != null) {
+      if (soft.size() != samples.size()) {
+        throw new IllegalArgumentException(soft.size() + " soft target maps for " + samples.size() + " images");
+      }
+      for (int i = 0; i < soft.size(); i++) {
+        if (soft.get(i).length != samples.get(i).pixels()) {
+          throw new IllegalArgumentException("soft target map of " + samples.get(i).id() + " has "
+              + soft.get(i).length + " values, expected " + samples.get(i).pixels());
+        }
+      }
+    }
     this.samples = samples;
+    this.soft = soft;
     this.patch = patch;
     this.aug = aug;
     this.fovPixels = new int[samples.size()][];
@@ -107,13 +130,30 @@ public final class PatchSampler {
     return patch;
   }
 
+  /** True when this sampler cuts soft targets beside the labels. */
+  public boolean hasSoftTargets() {
+    return soft != null;
+  }
+
   /**
    * Fills {@code x} [batch,3,P,P] with raw RGB in [0,1] and {@code y} [batch,1,P,P] with 0/1 vessel labels.
    */
   public void fill(Random r, float[] x, float[] y, int batch) {
+    fill(r, x, y, null, batch);
+  }
+
+  /**
+   * {@link #fill(Random, float[], float[], int)}, and {@code t} [batch,1,P,P] with the soft targets cut the same
+   * way (when this sampler has them and {@code t} is not null). The random draws do not depend on {@code t}, so
+   * the patches are the same with or without soft targets.
+   */
+  public void fill(Random r, float[] x, float[] y, float[] t, int batch) {
     int pp = patch * patch;
-    if (x.length < batch * 3 * pp || y.length < batch * pp) {
+    if (x.length < batch * 3 * pp || y.length < batch * pp || (t != null && t.length < batch * pp)) {
       throw new IllegalArgumentException("batch arrays too small for " + batch + " patches of " + patch);
+    }
+    if (t != null && soft == null) {
+      throw new IllegalArgumentException("this sampler has no soft targets to fill");
     }
     for (int b = 0; b < batch; b++) {
       int si = r.nextInt(samples.size());
@@ -130,13 +170,13 @@ public final class PatchSampler {
         Jitter j = jitter(r);
         float[] warp = aug.warp() > 0 ? elasticField(r, patch, aug.warp()) : null;
         resamplePatch(s, x0 + (patch - 1) / 2.0, y0 + (patch - 1) / 2.0, angle, zoom, flip, warp, j, x,
-            b * 3 * pp, y, b * pp);
+            b * 3 * pp, y, b * pp, t == null ? null : soft.get(si), t);
         continue;
       }
       int rot = aug.rot90() ? r.nextInt(4) : 0;
       boolean flip = aug.flips() && r.nextBoolean();
       Jitter j = jitter(r);
-      copyPatch(s, x0, y0, rot, flip, j, x, b * 3 * pp, y, b * pp);
+      copyPatch(s, x0, y0, rot, flip, j, x, b * 3 * pp, y, b * pp, t == null ? null : soft.get(si), t);
     }
   }
 
@@ -192,10 +232,11 @@ public final class PatchSampler {
   /**
    * Output pixel (i, j) reads the source at the patch centre plus the offset (j-c, i-c), displaced by
    * {@code warp} (when not null), flipped, zoomed by 1/zoom and rotated by {@code angle}, interpolated
-   * bilinearly; pixels outside the photograph are 0.
+   * bilinearly; pixels outside the photograph are 0. The soft map {@code src} (when not null) goes to {@code t}
+   * at {@code yOff} the same way.
    */
   private void resamplePatch(Sample s, double cx, double cy, double angle, double zoom, boolean flip,
-      float[] warp, Jitter jit, float[] x, int xOff, float[] y, int yOff) {
+      float[] warp, Jitter jit, float[] x, int xOff, float[] y, int yOff, float[] src, float[] t) {
     int w = s.width();
     int h = s.height();
     int plane = w * h;
@@ -229,6 +270,10 @@ public final class PatchSampler {
         float label = (in00 ? w00 * vessel[p00] : 0) + (in01 ? w01 * vessel[p00 + 1] : 0)
             + (in10 ? w10 * vessel[p00 + w] : 0) + (in11 ? w11 * vessel[p00 + w + 1] : 0);
         y[yOff + o] = label;
+        if (t != null) {
+          t[yOff + o] = (in00 ? w00 * src[p00] : 0) + (in01 ? w01 * src[p00 + 1] : 0)
+              + (in10 ? w10 * src[p00 + w] : 0) + (in11 ? w11 * src[p00 + w + 1] : 0);
+        }
         boolean inside = in00 || in01 || in10 || in11;
         for (int ch = 0; ch < 3; ch++) {
           int base = ch * plane + p00;
@@ -249,7 +294,7 @@ public final class PatchSampler {
   }
 
   private void copyPatch(Sample s, int x0, int y0, int rot, boolean flip, Jitter jit, float[] x, int xOff,
-      float[] y, int yOff) {
+      float[] y, int yOff, float[] src, float[] t) {
     int w = s.width();
     int h = s.height();
     int plane = w * h;
@@ -279,14 +324,20 @@ public final class PatchSampler {
           x[xOff + patch * patch + o] = 0;
           x[xOff + 2 * patch * patch + o] = 0;
           y[yOff + o] = 0;
+          if (t != null) {
+            t[yOff + o] = 0;
+          }
           continue;
         }
-        int src = sy * w + sx;
+        int at = sy * w + sx;
         for (int c = 0; c < 3; c++) {
-          float v = rgb[c * plane + src];
+          float v = rgb[c * plane + at];
           x[xOff + c * patch * patch + o] = jitter ? jit.apply(v) : v;
         }
-        y[yOff + o] = vessel[src];
+        y[yOff + o] = vessel[at];
+        if (t != null) {
+          t[yOff + o] = src[at];
+        }
       }
     }
   }

@@ -15,28 +15,76 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Finds and loads the model a command was pointed at: a run directory, a {@code .safetensors} file, or
- * (no {@code --model}) the model that ships inside the jar as the resource {@link #BUILT_IN}.
+ * Finds and loads the model a command was pointed at: a run directory, a {@code .safetensors} file, or a model
+ * that ships inside the jar, by its name: {@value #BUILT_IN_NAME} (also what no {@code --model} means; the
+ * resource {@link #BUILT_IN}) or {@value #COMPACT_NAME} (the resource {@link #COMPACT}). A name wins over a
+ * file of that name in the working directory; write {@code ./compact} for the file.
  */
 public final class Models {
 
-  /** Class-path resource of the shipped DRIVE model. */
+  /** Class-path resource of the shipped DRIVE model (the four-network ensemble). */
   public static final String BUILT_IN = "/io/vesselseg/model/drive-unet.safetensors";
+  /** Class-path resource of the shipped compact DRIVE model (docs/compact.md). */
+  public static final String COMPACT = "/io/vesselseg/model/drive-compact.safetensors";
+  public static final String BUILT_IN_NAME = "builtin";
+  public static final String COMPACT_NAME = "compact";
+  /** The built-in models' names and resources. */
+  public static final Map<String, String> NAMED = Map.of(BUILT_IN_NAME, BUILT_IN, COMPACT_NAME, COMPACT);
 
   private Models() {}
 
   /** The shipped model's bytes, or null when this build carries none. */
   public static byte[] builtInBytes() {
-    try (InputStream in = Models.class.getResourceAsStream(BUILT_IN)) {
+    return builtInBytes(BUILT_IN_NAME);
+  }
+
+  /** True when {@code arg} names a built-in model rather than a path. */
+  public static boolean isBuiltIn(String arg) {
+    return arg != null && NAMED.containsKey(arg);
+  }
+
+  /** The bytes of the built-in model {@code name}, or null when this build carries none. */
+  public static byte[] builtInBytes(String name) {
+    String resource = NAMED.get(name);
+    if (resource == null) {
+      throw new VesselsegException.Usage("no built-in model is named '" + name + "': the names are "
+          + String.join(", ", new java.util.TreeSet<>(NAMED.keySet())));
+    }
+    try (InputStream in = Models.class.getResourceAsStream(resource)) {
       return in == null ? null : in.readAllBytes();
     } catch (IOException e) {
-      throw new VesselsegException.Model("cannot read the built-in model " + BUILT_IN + ": " + e, e);
+      throw new VesselsegException.Model("cannot read the built-in model " + resource + ": " + e, e);
+    }
+  }
+
+  /**
+   * The bytes of {@code arg}: a built-in model's name (null: {@value #BUILT_IN_NAME}), a run directory (its
+   * {@code best.safetensors}) or a model file.
+   */
+  public static byte[] bytes(String arg) {
+    String name = arg == null ? BUILT_IN_NAME : arg;
+    if (isBuiltIn(name)) {
+      byte[] bytes = builtInBytes(name);
+      if (bytes == null) {
+        throw new VesselsegException.Usage("this build ships no built-in model '" + name + "' ("
+            + NAMED.get(name) + " is not on the class path): pass a run directory or .safetensors file");
+      }
+      return bytes;
+    }
+    Path file = resolve(name);
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new VesselsegException.Data("cannot read model file " + file + ": " + e.getMessage(), e);
     }
   }
 
   /** Name used in messages and reports for {@code arg} (null: the built-in model). */
   public static String describe(String arg) {
-    return arg == null ? "built-in model (jar:" + BUILT_IN + ")" : resolve(arg).toString();
+    if (arg == null || arg.equals(BUILT_IN_NAME)) {
+      return "built-in model (jar:" + BUILT_IN + ")";
+    }
+    return isBuiltIn(arg) ? "built-in model '" + arg + "' (jar:" + NAMED.get(arg) + ")" : resolve(arg).toString();
   }
 
   /** A run directory resolves to its {@code best.safetensors}; a file is taken as is. */
@@ -78,8 +126,8 @@ public final class Models {
    * amended by {@code extra}).
    */
   public static Path export(String arg, Path out, Map<String, String> extra, Thresholds thresholds) {
-    Path file = resolve(arg);
-    SafeTensors.Contents c = SafeTensors.read(file);
+    String file = isBuiltIn(arg) ? describe(arg) : resolve(arg).toString();
+    SafeTensors.Contents c = SafeTensors.parse(bytes(arg), file);
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
     c.tensors().forEach((k, v) -> {
       if (!k.startsWith("optimizer.")) {
@@ -108,7 +156,7 @@ public final class Models {
     };
   }
 
-  /** Loads {@code arg} (null: the built-in model) onto {@code device}. */
+  /** Loads {@code arg} (null: the built-in model; or a built-in model's name) onto {@code device}. */
   public static Checkpoint.Loaded load(String arg, String device, Precision precision) {
     return load(arg, device, precision, Checkpoint.MAX_MEMBERS);
   }
@@ -118,14 +166,9 @@ public final class Models {
     ComputeDevice d = ComputeDevice.resolve(device);
     SafeTensors.Contents c;
     String name;
-    if (arg == null) {
-      byte[] bytes = builtInBytes();
-      if (bytes == null) {
-        throw new VesselsegException.Usage("this build ships no built-in model (" + BUILT_IN + " is not "
-            + "on the class path): pass --model <run dir or .safetensors file>");
-      }
-      c = SafeTensors.parse(bytes, "built-in model");
-      name = "built-in model";
+    if (arg == null || isBuiltIn(arg)) {
+      name = arg == null || arg.equals(BUILT_IN_NAME) ? "built-in model" : "built-in model '" + arg + "'";
+      c = SafeTensors.parse(bytes(arg), name);
     } else {
       Path file = resolve(arg);
       c = SafeTensors.read(file);

@@ -238,7 +238,8 @@ public final class Checkpoint {
     return new Loaded(net, meta, opt == null ? null : opt.data());
   }
 
-  private static Meta meta(Map<String, String> m, String name) {
+  /** The metadata of a model file {@code name}, read and checked (architecture, normalization, thresholds). */
+  public static Meta meta(Map<String, String> m, String name) {
     if (!FORMAT.equals(m.get("format"))) {
       throw new VesselsegException.Model("model file " + name + " has format '" + m.get("format")
           + "', expected '" + FORMAT + "': it was not written by this version of vesselseg");

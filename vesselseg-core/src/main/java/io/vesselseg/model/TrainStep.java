@@ -27,6 +27,8 @@ public final class TrainStep implements AutoCloseable {
   private final AdamW optimizer;
   private final Loss loss;
   private WeightAverage average;
+  private double distillWeight;
+  private float lastDistillLoss = Float.NaN;
 
   /** Steps on BCE + soft Dice. */
   public TrainStep(Network network, double lr, double weightDecay) {
@@ -49,6 +51,25 @@ public final class TrainStep implements AutoCloseable {
     AdamWOptions o = new AdamWOptions(lr);
     o.weight_decay().put(weightDecay);
     this.optimizer = new AdamW(network.module().parameters(), o);
+  }
+
+  /**
+   * Knowledge distillation from now on: each step given soft targets minimises (1 − {@code weight}) · the loss
+   * on the labels + {@code weight} · BCE(logits, soft targets), per stage of a W-Net.
+   */
+  public void distill(double weight) {
+    if (!(weight >= 0 && weight <= 1)) {
+      throw new IllegalArgumentException("distillation weight " + weight + " must be in [0, 1]");
+    }
+    this.distillWeight = weight;
+  }
+
+  /**
+   * The distillation term (BCE of the logits against the soft targets, summed over a W-Net's stages, before
+   * weighting) of the last step that had soft targets; NaN before any.
+   */
+  public float lastDistillLoss() {
+    return lastDistillLoss;
   }
 
   AdamW optimizer() {
@@ -89,6 +110,17 @@ public final class TrainStep implements AutoCloseable {
    *     diverged; the update is then skipped)
    */
   public float step(float[] x, float[] y, int b, int p, double lr) {
+    return step(x, y, null, b, p, lr);
+  }
+
+  /**
+   * {@link #step(float[], float[], int, int, double)} with soft targets {@code t} [b,1,p,p] in [0,1] (null:
+   * none), weighted as {@link #distill} set.
+   *
+   * @return the loss before the update: the weighted sum of the label loss and the distillation term, summed
+   *     over a W-Net's stages
+   */
+  public float step(float[] x, float[] y, float[] t, int b, int p, double lr) {
     Network net = network;
     net.dropFused();
     net.module().train(true);
@@ -101,10 +133,21 @@ public final class TrainStep implements AutoCloseable {
       Tensor in = net.input(x, b, p, p);
       Tensor target = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
           .to(net.nativeDevice(), ScalarType.Float);
+      Tensor soft = t == null ? null : from_blob(new FloatPointer(t), new long[] {b, 1, p, p})
+          .to(net.nativeDevice(), ScalarType.Float);
       Tensor total = null;
+      Tensor distilled = null;
       for (Tensor logits : net.stageLogits(in)) {
         Tensor l = loss(logits, target);
+        if (soft != null) {
+          Tensor d = binary_cross_entropy_with_logits(logits, soft);
+          distilled = distilled == null ? d : distilled.add(d);
+          l = l.mul(new Scalar(1 - distillWeight)).add(d.mul(new Scalar(distillWeight)));
+        }
         total = total == null ? l : total.add(l);
+      }
+      if (distilled != null) {
+        lastDistillLoss = distilled.item_float();
       }
       float value = total.item_float();
       if (!Float.isFinite(value)) {

@@ -62,7 +62,15 @@ final class StoredConfig {
    */
   private static final String BEFORE_THEY_WERE_STORED = "{\"split_seed\": null, \"fold\": 1, \"thresholds_from\": "
       + "\"\", \"refine_depth\": 0, \"refine_channels\": 0, \"augment\": \"basic\", \"loss\": \"bce+dice\", "
-      + "\"input\": \"rgb\", \"ema\": 0.0, \"dropblock\": 0.0}";
+      + "\"input\": \"rgb\", \"ema\": 0.0, \"dropblock\": 0.0, "
+      + "\"distill_from\": \"\", \"distill_weight\": 0.5}";
+
+  /**
+   * Settings added after the configuration was grouped, with the value that reproduces what the versions before
+   * them did, per group: a nested config that lacks one gets it.
+   */
+  private static final Map<String, Map<String, Object>> ADDED_SINCE_GROUPED = Map.of(
+      "objective", Map.of("distill_from", "", "distill_weight", 0.5));
 
   private StoredConfig() {}
 
@@ -106,7 +114,7 @@ final class StoredConfig {
       throw new VesselsegException.Model("the file stores no training config (found " + root + "): it was not "
           + "written by vesselseg train");
     }
-    JsonNode nested = root.path("schedule").isObject() ? root : nest((ObjectNode) root);
+    JsonNode nested = root.path("schedule").isObject() ? withAdded((ObjectNode) root) : nest((ObjectNode) root);
     try {
       return JSON.treeToValue(nested, TrainConfig.class);
     } catch (ValueInstantiationException e) {
@@ -118,6 +126,20 @@ final class StoredConfig {
       throw new VesselsegException.Model("the stored training config does not read (" + why + "): the file is "
           + "damaged or from another version", e);
     }
+  }
+
+  /** A nested config with the settings of {@link #ADDED_SINCE_GROUPED} it lacks. */
+  private static ObjectNode withAdded(ObjectNode nested) {
+    ADDED_SINCE_GROUPED.forEach((group, keys) -> {
+      if (nested.get(group) instanceof ObjectNode g) {
+        keys.forEach((k, v) -> {
+          if (!g.has(k)) {
+            g.set(k, JSON.valueToTree(v));
+          }
+        });
+      }
+    });
+    return nested;
   }
 
   /**

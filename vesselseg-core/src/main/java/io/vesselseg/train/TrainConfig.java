@@ -227,32 +227,52 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
   /**
    * What the weights are trained towards and which weights are kept.
    *
-   * @param loss      a {@link Loss} label: {@code bce+dice}, {@code bce} or {@code bce+dice+cldice}
-   * @param ema       decay of the exponential moving average of the weights that is validated and saved (0: the
-   *                  raw weights are)
-   * @param dropBlock share of each feature map DropBlock zeroes after every convolution in training (0: off)
+   * @param loss          a {@link Loss} label: {@code bce+dice}, {@code bce} or {@code bce+dice+cldice}
+   * @param ema           decay of the exponential moving average of the weights that is validated and saved (0:
+   *                      the raw weights are)
+   * @param dropBlock     share of each feature map DropBlock zeroes after every convolution in training (0: off)
+   * @param distillFrom   knowledge distillation: the teacher model ({@value #BUILT_IN_TEACHER}, a built-in
+   *                      model's name, a model file or a run directory) whose flip-averaged probabilities on
+   *                      the training photographs are soft targets beside the labels ("" : none)
+   * @param distillWeight W in (1 − W) · the loss on the labels + W · BCE(logits, teacher probabilities)
    */
-  public record Objective(String loss, double ema, @JsonProperty("dropblock") double dropBlock) {
+  public record Objective(String loss, double ema, @JsonProperty("dropblock") double dropBlock,
+      String distillFrom, double distillWeight) {
 
     /** The losses {@code --loss} accepts. */
     public static final List<String> LOSSES = Loss.labels();
     public static final String LOSS = "bce+dice";
     public static final double EMA = 0;
     public static final double DROPBLOCK = 0;
+    /** The teacher name that means the model shipped in the jar (the four-network ensemble). */
+    public static final String BUILT_IN_TEACHER = "builtin";
+    public static final double DISTILL_WEIGHT = 0.5;
 
     public Objective {
+      distillFrom = distillFrom == null ? "" : distillFrom;
       require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
       require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
       require(dropBlock >= 0 && dropBlock <= 0.5, "dropblock", dropBlock, "must be in [0, 0.5] (0: off)");
+      require(distillWeight >= 0 && distillWeight <= 1, "distill-weight", distillWeight, "must be in [0, 1]");
     }
 
-    /** BCE + soft Dice, no weight average, no DropBlock. */
+    /** BCE + soft Dice, no weight average, no DropBlock, no distillation. */
     public static Objective defaults() {
-      return new Objective(LOSS, EMA, DROPBLOCK);
+      return new Objective(LOSS, EMA, DROPBLOCK, "", DISTILL_WEIGHT);
     }
 
     public Objective withLoss(String l) {
-      return new Objective(l, ema, dropBlock);
+      return new Objective(l, ema, dropBlock, distillFrom, distillWeight);
+    }
+
+    /** Distillation from {@code teacher} ("" : none) with weight {@code weight}. */
+    public Objective withDistillation(String teacher, double weight) {
+      return new Objective(loss, ema, dropBlock, teacher, weight);
+    }
+
+    /** True when a teacher's probabilities are soft targets. */
+    public boolean distills() {
+      return !distillFrom.isBlank();
     }
 
     /** The loss as a {@link Loss}. */

@@ -53,6 +53,9 @@ public final class Trainer {
 
     float[][] xs = {new float[b * 3 * p * p], new float[b * 3 * p * p]};
     float[][] ys = {new float[b * p * p], new float[b * p * p]};
+    // soft targets (a teacher's probabilities) beside the labels when distilling
+    float[][] ts = sampler.hasSoftTargets() ? new float[][] {new float[b * p * p], new float[b * p * p]}
+        : new float[][] {null, null};
     ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "patch-prefetch");
       t.setDaemon(true);
@@ -67,7 +70,7 @@ public final class Trainer {
         long seed = epochSeed(cfg.runtime().seed(), epoch);
         Random rng = new Random(seed);
         step.seedNoise(seed ^ NOISE_SEED);
-        Future<?> next = prefetch.submit(() -> sampler.fill(rng, xs[0], ys[0], b));
+        Future<?> next = prefetch.submit(() -> sampler.fill(rng, xs[0], ys[0], ts[0], b));
         double lossSum = 0;
         int steps = 0;
         double lr = 0;
@@ -83,12 +86,12 @@ public final class Trainer {
           await(next);
           if (s + 1 < plan.stepsPerEpoch()) {
             int nxt = 1 - cur;
-            next = prefetch.submit(() -> sampler.fill(rng, xs[nxt], ys[nxt], b));
+            next = prefetch.submit(() -> sampler.fill(rng, xs[nxt], ys[nxt], ts[nxt], b));
           }
           double elapsed = state.elapsedSeconds() + seconds(runStart);
           lr = schedule.at(state.globalStep() + steps, elapsed);
           long t0 = System.nanoTime();
-          float loss = step.step(xs[cur], ys[cur], b, p, lr);
+          float loss = step.step(xs[cur], ys[cur], ts[cur], b, p, lr);
           double dt = seconds(t0);
           epochTrainSeconds += dt;
           if (!Float.isFinite(loss)) {

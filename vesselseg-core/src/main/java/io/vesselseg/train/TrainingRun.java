@@ -132,9 +132,11 @@ public final class TrainingRun {
     // a bad --thresholds-from is reported before the run directory is created
     BorrowedThresholds borrowed = requested.data().validationImages() == 0 && !resume
         ? borrowThresholds(requested) : null;
-    if (!resume) { // and so is a --fold these images cannot make
+    if (!resume) { // and so is a --fold these images cannot make, and a teacher that cannot teach
       split(all, requested.data().validationImages(), requested.data().fold(), requested.data().splitSeed());
     }
+    Teacher teacher = !resume && requested.objective().distills()
+        ? Teacher.open(requested.objective(), requested.sampling().inputChannels()) : null;
     run.prepare(resume);
     Checkpoint.Loaded resumed = null;
     SafeTensors.Contents last = null;
@@ -146,6 +148,7 @@ public final class TrainingRun {
           .resumedIn(requested.runtime().out(), requested.runtime().device());
       resumed = Checkpoint.load(last, run.last().toString(), device, cfg.runtime().precision());
       borrowed = cfg.data().validationImages() == 0 ? borrowThresholds(cfg) : null;
+      teacher = cfg.objective().distills() ? Teacher.open(cfg.objective(), cfg.sampling().inputChannels()) : null;
     }
     int threads = Engine.threads(cfg.runtime().threads());
     TrainConfig.Data data = cfg.data();
@@ -155,8 +158,8 @@ public final class TrainingRun {
     // model records) and turned into the network's input; validation photographs stay as they are, since the
     // Predictor resamples them to that diameter (and the map back) as it does any photograph
     int diameter = medianFovDiameter(parts.get(0));
-    List<Sample> train = atOneScale(parts.get(0), diameter).stream().map(cfg.sampling().inputChannels()::apply)
-        .toList();
+    List<Sample> photographs = atOneScale(parts.get(0), diameter);
+    List<Sample> train = photographs.stream().map(cfg.sampling().inputChannels()::apply).toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
         threads, cfg.runtime().precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
         train.size(), val.size(), data.validationImages() == 0 ? ""
@@ -187,6 +190,9 @@ public final class TrainingRun {
             "channels", net.normalization().channels())));
     sections.put("split", Map.of("training", train.stream().map(Sample::id).toList(),
         "validation", val.stream().map(Sample::id).toList()));
+    if (teacher != null) {
+      sections.put("distillation", teacher.record());
+    }
     run.writeRunJson(sections);
 
     Map<String, String> fileMeta = new LinkedHashMap<>();
@@ -194,6 +200,9 @@ public final class TrainingRun {
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(diameter));
+    if (teacher != null) {
+      fileMeta.put("distillation", json(teacher.record()));
+    }
     // a run without validation images keeps the borrowed thresholds; the others pick theirs on val
     Thresholds thresholds = borrowed != null ? borrowed.thresholds()
         : Thresholds.of(start.bestThreshold()).withCalibration(net.calibration())
@@ -220,7 +229,11 @@ public final class TrainingRun {
       listeners.add(new RunArtifacts(cfg.runtime().out(), OVERLAY_EVERY, val.isEmpty() ? null
           : () -> new RunArtifacts.Validation(validator.images(), validator.lastProbabilities())));
       listeners.addAll(extra);
-      PatchSampler sampler = new PatchSampler(train, cfg.sampling().patchSize(), cfg.sampling().augmentation());
+      if (teacher != null) {
+        step.distill(teacher.weight());
+      }
+      PatchSampler sampler = new PatchSampler(train, teacher == null ? null : teacher.probabilities(photographs,
+          device), cfg.sampling().patchSize(), cfg.sampling().augmentation());
       return new Trainer(cfg, step, sampler, validation, listeners, stopRequested).run(start);
     }
   }

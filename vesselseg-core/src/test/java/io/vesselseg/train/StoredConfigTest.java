@@ -63,7 +63,7 @@ class StoredConfigTest {
     TrainConfig c = TrainConfig.fromJson(stored);
     assertEquals(new TrainConfig(new Data("../shared/datasets/DRIVE", 0, 1, 42L, "docs/crossval-j.json"),
         new Schedule(32, 100, 0, 28, 2e-3, 1e-4, 200), new Sampling(96, "basic", "rgb"),
-        new Objective("bce+dice", 0, 0), new Architecture(4, 16),
+        new Objective("bce+dice", 0, 0, "", 0.5), new Architecture(4, 16),
         new Runtime(Path.of("runs/k3"), "auto", Precision.FP32, 0, 42, false)), c);
     Map<String, Object> read = c.flat();
     flat.forEach((key, value) -> assertEquals(value instanceof Number n ? (Object) n.doubleValue() : value,
@@ -122,7 +122,7 @@ class StoredConfigTest {
   void theGroupedFormRoundTrips() throws Exception {
     TrainConfig c = new TrainConfig(new Data("../DRIVE", 4, 2, 9L, ""),
         new Schedule(0, 50, 12.5, 6, 5e-4, 0.05, 30), new Sampling(64, "elastic", "rg-clahe"),
-        new Objective("bce+dice+cldice", 0.998, 0.1),
+        new Objective("bce+dice+cldice", 0.998, 0.1, "", 0.5),
         new Architecture(3, 12, 4, 8), new Runtime(Path.of("runs/x y"), "cuda", Precision.BF16, 3, 11, true));
     assertEquals(c, TrainConfig.fromJson(c.toJson().toString()));
     // as run.json holds it: a section of a larger document

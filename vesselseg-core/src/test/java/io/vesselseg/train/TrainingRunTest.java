@@ -51,7 +51,7 @@ class TrainingRunTest {
       int validationImages, int fold, String thresholdsFrom, double dropBlock) {
     return new TrainConfig(new TrainConfig.Data("synthetic", validationImages, fold, null, thresholdsFrom),
         new TrainConfig.Schedule(epochs, 25, 0, 8, 3e-3, 1e-4, 10), new TrainConfig.Sampling(48, "basic", input),
-        new TrainConfig.Objective("bce+dice", ema, dropBlock), new Architecture(3, 8),
+        new TrainConfig.Objective("bce+dice", ema, dropBlock, "", 0.5), new Architecture(3, 8),
         new TrainConfig.Runtime(out, "cpu", Precision.FP32, 2, 5, resume));
   }
 

@@ -82,6 +82,7 @@ public final class SegmentationServer implements AutoCloseable {
     VesselSegmenter.Options o = settings.options();
     InferenceQueue q = new InferenceQueue(settings, metrics, () -> {
       VesselSegmenter m = settings.model().equals(ServeSettings.BUILT_IN) ? VesselSegmenter.builtIn(o)
+          : settings.model().equals(ServeSettings.COMPACT) ? VesselSegmenter.builtIn(ServeSettings.COMPACT, o)
           : VesselSegmenter.load(Path.of(settings.model()), o);
       m.segment(warm);
       return m;

@@ -9,7 +9,8 @@ import io.vesselseg.VesselsegException;
  *
  * @param host           the address to listen on ({@code 0.0.0.0}: every interface; tests use {@code 127.0.0.1})
  * @param port           TCP port, 0..65535 (0: any free port; {@link SegmentationServer#port()} says which)
- * @param model          {@code builtin} (the model inside the jar) or a {@code .safetensors} file / run directory
+ * @param model          {@code builtin} or {@code compact} (the models inside the jar), or a {@code .safetensors}
+ *                       file / run directory
  * @param modelName      the model's name in the Open Inference Protocol paths ({@code /v2/models/{name}})
  * @param options        how the model is loaded and applied: ensemble members, rescaling, device, precision,
  *                       threshold, BatchNorm folding (its {@code tta} is ignored: each request chooses its own)
@@ -31,6 +32,8 @@ public record ServeSettings(String host, int port, String model, String modelNam
 
   /** The model argument that names the model shipped inside the jar. */
   public static final String BUILT_IN = "builtin";
+  /** The model argument that names the compact model shipped inside the jar. */
+  public static final String COMPACT = "compact";
 
   public ServeSettings {
     if (host == null || host.isBlank()) {
@@ -40,7 +43,7 @@ public record ServeSettings(String host, int port, String model, String modelNam
       throw usage("port " + port + " must be in 0..65535 (0: any free port)");
     }
     if (model == null || model.isBlank()) {
-      throw usage("model '" + model + "' must be 'builtin' or a .safetensors file or run directory");
+      throw usage("model '" + model + "' must be 'builtin', 'compact' or a .safetensors file or run directory");
     }
     if (modelName == null || !modelName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       throw usage("model name '" + modelName + "' must be 1..64 letters, digits, '_', '.' or '-' (it is a URL "

@@ -32,7 +32,7 @@ class ServeSettingsTest {
     assertMessage(() -> ServeSettings.defaults().withMaxPixels(0), "max pixels 0 must be in 1..400000000");
     assertMessage(() -> ServeSettings.defaults().withTimeoutSeconds(0), "timeout 0.0 s must be in (0, 3600]");
     assertMessage(() -> ServeSettings.defaults().withModelName("my model"), "model name 'my model' must be");
-    assertMessage(() -> ServeSettings.defaults().withModel(" "), "must be 'builtin' or a .safetensors file");
+    assertMessage(() -> ServeSettings.defaults().withModel(" "), "must be 'builtin', 'compact' or a .safetensors file");
   }
 
   private static void assertMessage(Runnable r, String expected) {
