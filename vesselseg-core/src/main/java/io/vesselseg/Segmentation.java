@@ -4,6 +4,7 @@ import io.vesselseg.data.RgbImage;
 import io.vesselseg.measure.ImageQuality;
 import io.vesselseg.measure.VesselMeasurements;
 import io.vesselseg.measure.VesselMeasures;
+import io.vesselseg.viz.Colormap;
 import io.vesselseg.viz.Overlay;
 import java.awt.image.BufferedImage;
 
@@ -21,10 +22,22 @@ public final class Segmentation {
   private final long fovArea;
   private final double vesselDensity;
   private final double seconds;
+  private final float[] uncertainty;
+  private final double disagreement;
 
   Segmentation(RgbImage photo, float[] probabilities, byte[] mask, byte[] fov, float threshold,
       double seconds) {
+    this(photo, probabilities, mask, fov, threshold, seconds, null, null);
+  }
+
+  /**
+   * With the spreads of {@link io.vesselseg.infer.Predictor#probabilitiesWithSpread} ({@code uncertainty} over
+   * members × augmentations, {@code memberSpread} over the members alone; null when not computed).
+   */
+  Segmentation(RgbImage photo, float[] probabilities, byte[] mask, byte[] fov, float threshold,
+      double seconds, float[] uncertainty, float[] memberSpread) {
     this.photo = photo;
+    this.uncertainty = uncertainty;
     this.probabilities = probabilities;
     this.mask = mask;
     this.fov = fov;
@@ -38,6 +51,19 @@ public final class Segmentation {
     }
     this.fovArea = inside;
     this.vesselDensity = inside == 0 ? 0 : vessels / (double) inside;
+    this.disagreement = meanInside(memberSpread, fov, inside);
+  }
+
+  /** Mean of {@code map} over the FOV; NaN when there is no map, no FOV, or the map is all zeros (one term). */
+  private static double meanInside(float[] map, byte[] fov, long inside) {
+    if (map == null || inside == 0) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    for (int i = 0; i < fov.length; i++) {
+      sum += fov[i] != 0 ? map[i] : 0;
+    }
+    return sum == 0 ? Double.NaN : sum / inside;
   }
 
   public int width() {
@@ -99,10 +125,51 @@ public final class Segmentation {
     return VesselMeasures.measure(mask, fov, width(), height(), umPerPixel);
   }
 
-  /** The photograph's quality figures and flags (no FOV, not a fundus, over-/underexposed, blurred). */
+  /**
+   * The photograph's quality figures and flags (no FOV, not a fundus, over-/underexposed, blurred; out of
+   * distribution when the uncertainty was computed with an ensemble).
+   */
   public ImageQuality quality() {
-    return ImageQuality.assess(photo.chw(), fov, width(), height());
+    ImageQuality q = ImageQuality.assess(photo.chw(), fov, width(), height());
+    return Double.isNaN(disagreement) ? q : q.withDisagreement(disagreement);
   }
+
+  /**
+   * Per-pixel uncertainty: the standard deviation of the vessel probability over the ensemble's members and the
+   * test-time augmentations (0..0.5), before calibration; null unless asked for
+   * ({@link VesselSegmenter#segmentWithUncertainty}). All zeros for one network without augmentation.
+   */
+  public float[] uncertainty() {
+    return uncertainty;
+  }
+
+  /**
+   * Mean over the FOV of the standard deviation of the ensemble members' probabilities (each averaged over the
+   * augmentations): the figure behind the out-of-distribution flag. NaN unless the uncertainty was asked for
+   * with a model of two or more networks.
+   */
+  public double disagreement() {
+    return disagreement;
+  }
+
+  /**
+   * The uncertainty as a heat map (viridis; 0 dark blue, {@link #UNCERTAINTY_SCALE} or more yellow), black
+   * outside the FOV; null when the uncertainty was not computed.
+   */
+  public BufferedImage uncertaintyImage() {
+    if (uncertainty == null) {
+      return null;
+    }
+    BufferedImage img = new BufferedImage(width(), height(), BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < uncertainty.length; i++) {
+      float v = Math.min(1f, uncertainty[i] / UNCERTAINTY_SCALE);
+      img.setRGB(i % width(), i / width(), fov[i] != 0 ? Colormap.viridis(v) : 0);
+    }
+    return img;
+  }
+
+  /** The standard deviation drawn at the top of {@link #uncertaintyImage()}'s colour scale (fixed, to compare). */
+  public static final float UNCERTAINTY_SCALE = 0.25f;
 
   /** The probabilities as an 8-bit grey image (0..255). */
   public BufferedImage probabilityImage() {

@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Segmentations as files, for batches of photographs: {@code <stem>_prob.png} (8-bit probability),
- * {@code <stem>_mask.png} (0/255 vessel mask) and optionally {@code <stem>_overlay.png}. Each file is written
+ * {@code <stem>_mask.png} (0/255 vessel mask) and optionally {@code <stem>_overlay.png} and
+ * {@code <stem>_uncertainty.png} ({@link Segmentation#uncertaintyImage()}). Each file is written
  * whole (a temporary file renamed into place), so an output that exists is complete and a stopped batch can
  * go on where it stopped.
  */
@@ -22,12 +23,17 @@ public final class SegmentationFiles {
   private static final List<String> EXTENSIONS = List.of(".tif", ".tiff", ".png", ".jpg", ".jpeg", ".gif",
       ".bmp", ".ppm");
 
+  /** Which optional files to write beside the probability map and the mask. */
+  public record Extras(boolean overlay, boolean uncertainty) {
+    public static final Extras NONE = new Extras(false, false);
+  }
+
   /**
-   * The outputs of one photograph ({@code overlay} null when not asked for); {@code seconds} from reading the
-   * photograph to the last file written.
+   * The outputs of one photograph ({@code overlay}, {@code uncertainty} null when not asked for);
+   * {@code seconds} from reading the photograph to the last file written.
    */
-  public record Written(Path input, Path probability, Path mask, Path overlay, Segmentation segmentation,
-      double seconds) {}
+  public record Written(Path input, Path probability, Path mask, Path overlay, Path uncertainty,
+      Segmentation segmentation, double seconds) {}
 
   /**
    * What a batch did: the photographs it wrote, those it skipped because their outputs existed, and whether a
@@ -64,12 +70,15 @@ public final class SegmentationFiles {
   }
 
   /** The files {@link #write} writes for the photograph {@code file} into {@code outDir}. */
-  public static List<Path> outputs(Path file, Path outDir, boolean overlay) {
+  public static List<Path> outputs(Path file, Path outDir, Extras extras) {
     String stem = stem(file);
     List<Path> out = new ArrayList<>(List.of(outDir.resolve(stem + "_prob.png"),
         outDir.resolve(stem + "_mask.png")));
-    if (overlay) {
+    if (extras.overlay()) {
       out.add(outDir.resolve(stem + "_overlay.png"));
+    }
+    if (extras.uncertainty()) {
+      out.add(outDir.resolve(stem + "_uncertainty.png"));
     }
     return out;
   }
@@ -78,24 +87,30 @@ public final class SegmentationFiles {
    * Writes the PNGs of {@code s}, the segmentation of the photograph {@code file}, into {@code outDir};
    * {@code startNanos} is when work on the photograph began ({@link System#nanoTime()}).
    */
-  public static Written write(Segmentation s, Path file, Path outDir, boolean overlay, long startNanos) {
-    List<Path> files = outputs(file, outDir, overlay);
+  public static Written write(Segmentation s, Path file, Path outDir, Extras extras, long startNanos) {
+    List<Path> files = outputs(file, outDir, extras);
     ImageFiles.writePng(files.get(0), s.probabilityImage());
     ImageFiles.writePng(files.get(1), s.maskImage());
-    if (overlay) {
-      ImageFiles.writePng(files.get(2), s.overlayImage());
+    Path overlay = extras.overlay() ? files.get(2) : null;
+    Path uncertainty = extras.uncertainty() ? files.get(files.size() - 1) : null;
+    if (overlay != null) {
+      ImageFiles.writePng(overlay, s.overlayImage());
     }
-    return new Written(file, files.get(0), files.get(1), overlay ? files.get(2) : null, s,
+    if (uncertainty != null) {
+      ImageFiles.writePng(uncertainty, s.uncertaintyImage());
+    }
+    return new Written(file, files.get(0), files.get(1), overlay, uncertainty, s,
         (System.nanoTime() - startNanos) / 1e9);
   }
 
   /**
-   * Segments {@code files} in order into {@code outDir}. With {@code skipExisting} a photograph whose outputs
+   * Segments {@code files} in order into {@code outDir} (with the uncertainty when {@code extras} asks for its
+   * picture). With {@code skipExisting} a photograph whose outputs
    * all exist already is skipped. {@code stop} is asked before each photograph; once it says so the batch
    * ends there, every output written so far complete. A folder this call created is removed again when the
    * batch fails before writing anything.
    */
-  public static Batch segmentAll(VesselSegmenter segmenter, List<Path> files, Path outDir, boolean overlay,
+  public static Batch segmentAll(VesselSegmenter segmenter, List<Path> files, Path outDir, Extras extras,
       boolean skipExisting, BooleanSupplier stop, Consumer<Written> each) {
     boolean created = !Files.exists(outDir);
     try {
@@ -110,12 +125,13 @@ public final class SegmentationFiles {
         if (stop.getAsBoolean()) {
           return new Batch(out, skipped, true);
         }
-        if (skipExisting && outputs(f, outDir, overlay).stream().allMatch(Files::isRegularFile)) {
+        if (skipExisting && outputs(f, outDir, extras).stream().allMatch(Files::isRegularFile)) {
           skipped.add(f);
           continue;
         }
         long t0 = System.nanoTime();
-        Written w = write(segmenter.segment(f), f, outDir, overlay, t0);
+        Segmentation s = extras.uncertainty() ? segmenter.segmentWithUncertainty(f) : segmenter.segment(f);
+        Written w = write(s, f, outDir, extras, t0);
         each.accept(w);
         out.add(w);
       }

@@ -230,12 +230,41 @@ public final class VesselSegmenter implements AutoCloseable {
    * {@link Segmentation#seconds()} is the time of the whole call.
    */
   public java.util.List<Segmentation> segmentAll(java.util.List<BufferedImage> photos, Tta tta) {
-    Objects.requireNonNull(tta, "tta");
-    java.util.List<RgbImage> images = photos.stream().map(ImageFiles::toRgb).toList();
-    return segmentRgb(images, tta);
+    return segmentAll(photos, tta, false);
   }
 
-  private synchronized java.util.List<Segmentation> segmentRgb(java.util.List<RgbImage> images, Tta tta) {
+  /**
+   * {@link #segmentAll(java.util.List, Tta)}, with the uncertainty of each photograph too when {@code uncertainty}
+   * ({@link #segmentWithUncertainty(BufferedImage, Tta)}).
+   */
+  public java.util.List<Segmentation> segmentAll(java.util.List<BufferedImage> photos, Tta tta,
+      boolean uncertainty) {
+    Objects.requireNonNull(tta, "tta");
+    java.util.List<RgbImage> images = photos.stream().map(ImageFiles::toRgb).toList();
+    return segmentRgb(images, tta, uncertainty);
+  }
+
+  /**
+   * {@link #segment(BufferedImage, Tta)} with the uncertainty too: the per-pixel spread of the probabilities
+   * over the ensemble's members and the augmentations ({@link Segmentation#uncertainty()}), and the members'
+   * disagreement, which raises the out-of-distribution flag in {@link Segmentation#quality()}. No slower for an
+   * ensemble (its members run anyway); a single network needs {@code tta} other than NONE for a spread.
+   */
+  public Segmentation segmentWithUncertainty(BufferedImage photo, Tta tta) {
+    return segmentAll(java.util.List.of(photo), tta, true).get(0);
+  }
+
+  /** {@link #segmentWithUncertainty(BufferedImage, Tta)} of the photograph in {@code file}, the options' TTA. */
+  public Segmentation segmentWithUncertainty(Path file) {
+    return segmentRgb(java.util.List.of(ImageFiles.readRgb(file)), options.tta(), true).get(0);
+  }
+
+  private java.util.List<Segmentation> segmentRgb(java.util.List<RgbImage> images, Tta tta) {
+    return segmentRgb(images, tta, false);
+  }
+
+  private synchronized java.util.List<Segmentation> segmentRgb(java.util.List<RgbImage> images, Tta tta,
+      boolean spread) {
     if (closed) {
       throw new IllegalStateException("this VesselSegmenter is closed: open a new one to segment more "
           + "photographs");
@@ -246,14 +275,17 @@ public final class VesselSegmenter implements AutoCloseable {
       photos.add(new Predictor.Photo(img.chw(), img.width(), img.height(),
           FovEstimator.estimate(img.chw(), img.width(), img.height())));
     }
-    java.util.List<float[]> probs = predictors.get(tta).probabilities(photos, fovDiameter);
+    Predictor predictor = predictors.get(tta);
+    java.util.List<float[][]> maps = spread ? predictor.probabilitiesWithSpread(photos, fovDiameter)
+        : predictor.probabilities(photos, fovDiameter).stream().map(p -> new float[][] {p}).toList();
     float cut = threshold(tta);
     double seconds = (System.nanoTime() - t0) / 1e9;
     java.util.List<Segmentation> out = new java.util.ArrayList<>(images.size());
     for (int k = 0; k < images.size(); k++) {
       byte[] fov = photos.get(k).fov();
-      out.add(new Segmentation(images.get(k), probs.get(k), VesselMask.of(probs.get(k), cut, fov), fov, cut,
-          seconds));
+      float[][] m = maps.get(k);
+      out.add(new Segmentation(images.get(k), m[0], VesselMask.of(m[0], cut, fov), fov, cut, seconds,
+          spread ? m[1] : null, spread ? m[2] : null));
     }
     return out;
   }

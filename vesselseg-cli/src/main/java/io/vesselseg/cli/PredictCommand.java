@@ -29,6 +29,11 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--overlay", description = "also write <name>_overlay.png (vessels over the photograph)")
   boolean overlay;
 
+  @Option(names = "--uncertainty", description = "also write <name>_uncertainty.png: the spread of the "
+      + "probabilities over the ensemble's members and the test-time augmentations; with an ensemble, flags "
+      + "photographs the members disagree on far more than on the training photographs")
+  boolean uncertainty;
+
   @Option(names = "--threshold", description = "override the model's threshold (0..1)")
   Float threshold;
 
@@ -45,10 +50,27 @@ final class PredictCommand implements Callable<Integer> {
     if (threshold != null && !(threshold > 0 && threshold < 1)) {
       throw new VesselsegException.Usage("--threshold " + threshold + " must be in (0, 1)");
     }
-    return batch(files, output, modelOptions, rescale, threshold, overlay, skipExisting, false,
-        w -> String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)",
+    return batch(files, output, modelOptions, rescale, threshold, new SegmentationFiles.Extras(overlay, uncertainty),
+        skipExisting, false, w -> String.format(Locale.ROOT, "%s -> %s, %s (vessels %.1f%% of FOV, %.2f s)%s",
             w.input().getFileName(), w.probability(), w.mask().getFileName(),
-            100 * w.segmentation().vesselDensity(), w.seconds()));
+            100 * w.segmentation().vesselDensity(), w.seconds(), notes(w)));
+  }
+
+  /** The uncertainty file and member disagreement, and the quality flags, when there is something to say. */
+  static String notes(SegmentationFiles.Written w) {
+    StringBuilder b = new StringBuilder();
+    if (w.uncertainty() != null) {
+      b.append(", ").append(w.uncertainty().getFileName());
+      double d = w.segmentation().disagreement();
+      if (!Double.isNaN(d)) {
+        b.append(String.format(Locale.ROOT, " (member disagreement %.4f)", d));
+      }
+    }
+    var flags = w.segmentation().quality().flags();
+    if (!flags.isEmpty()) {
+      b.append("; flags: ").append(String.join(", ", flags.stream().sorted().map(f -> f.label()).toList()));
+    }
+    return b.toString();
   }
 
   /**
@@ -57,7 +79,8 @@ final class PredictCommand implements Callable<Integer> {
    * With {@code announce} the model and its threshold are printed first.
    */
   static int batch(List<Path> files, Path output, ModelOptions options, String rescale, Float threshold,
-      boolean overlay, boolean skipExisting, boolean announce, Function<SegmentationFiles.Written, String> line) {
+      SegmentationFiles.Extras extras, boolean skipExisting, boolean announce,
+      Function<SegmentationFiles.Written, String> line) {
     // the model closes before the stop does: a signal's shutdown waits until its native memory is freed
     try (GracefulStop stop = new GracefulStop("stop requested: finishing the current photograph (kill -9 "
         + "ends it at once; the outputs of finished ones are complete either way)");
@@ -65,7 +88,7 @@ final class PredictCommand implements Callable<Integer> {
       if (announce) {
         System.out.println("model: " + options.describe() + ", threshold " + segmenter.threshold());
       }
-      var b = SegmentationFiles.segmentAll(segmenter, files, output, overlay, skipExisting, stop.requested(),
+      var b = SegmentationFiles.segmentAll(segmenter, files, output, extras, skipExisting, stop.requested(),
           w -> System.out.println(line.apply(w)));
       if (!b.skipped().isEmpty()) {
         System.out.println("skipped " + b.skipped().size() + " of " + files.size() + " photographs: their "

@@ -31,6 +31,11 @@ final class SegmentCommand implements Callable<Integer> {
       + "batch goes on where it stopped)")
   boolean skipExisting;
 
+  @Option(names = "--uncertainty", description = "also write <name>_uncertainty.png: the spread of the "
+      + "probabilities over the ensemble's members and the test-time augmentations; with an ensemble, flags "
+      + "photographs the members disagree on far more than on the training photographs")
+  boolean uncertainty;
+
   @picocli.CommandLine.Mixin
   ModelOptions modelOptions;
 
@@ -40,9 +45,10 @@ final class SegmentCommand implements Callable<Integer> {
     for (Path p : images) {
       files.addAll(SegmentationFiles.inputs(p));
     }
-    return PredictCommand.batch(files, output, modelOptions, rescale, null, true, skipExisting, true,
-        w -> String.format(Locale.ROOT, "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)",
+    return PredictCommand.batch(files, output, modelOptions, rescale, null,
+        new SegmentationFiles.Extras(true, uncertainty), skipExisting, true,
+        w -> String.format(Locale.ROOT, "%s -> %s, %s, %s (vessels %.1f%% of FOV, %.2f s)%s",
             w.input().getFileName(), w.probability(), w.mask().getFileName(), w.overlay().getFileName(),
-            100 * w.segmentation().vesselDensity(), w.seconds()));
+            100 * w.segmentation().vesselDensity(), w.seconds(), PredictCommand.notes(w)));
   }
 }

@@ -156,6 +156,11 @@ class CliTest {
       RgbImage img = ImageFiles.readRgb(out.resolve("photo" + suffix));
       assertEquals(List.of(120, 100), List.of(img.width(), img.height()), suffix);
     }
+    Outcome u = run("segment", photo.toString(), "--out", out.toString(), "--members", "2", "--uncertainty");
+    assertEquals(Main.OK, u.code(), u.err());
+    assertTrue(u.out().contains("photo_uncertainty.png (member disagreement 0."), u.out());
+    RgbImage spread = ImageFiles.readRgb(out.resolve("photo_uncertainty.png"));
+    assertEquals(List.of(120, 100), List.of(spread.width(), spread.height()));
     Path broken = Files.writeString(dir.resolve("broken.png"), "not a picture");
     Outcome bad = run("segment", broken.toString(), "--output", dir.resolve("seg2").toString());
     assertEquals(Main.DATA, bad.code(), bad.out());

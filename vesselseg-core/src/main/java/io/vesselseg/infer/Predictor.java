@@ -85,7 +85,21 @@ public final class Predictor {
    * one at a time. Each map equals the one-photograph result within float rounding.
    */
   public List<float[]> probabilities(List<Photo> photos, double modelFovDiameter) {
-    float[][] out = new float[photos.size()][];
+    return predict(photos, modelFovDiameter, false).stream().map(m -> m[0]).toList();
+  }
+
+  /**
+   * {@link #probabilities(List, double)} and, for each photograph, the per-pixel spread (standard deviation)
+   * of the probabilities over the ensemble's members and the test-time augmentations, and over the members
+   * alone ({@link Network#predictWithSpread}): {probabilities, spread, member spread} per photograph. The
+   * spreads are taken before calibration, at the photograph's own size (resampled like the probabilities).
+   */
+  public List<float[][]> probabilitiesWithSpread(List<Photo> photos, double modelFovDiameter) {
+    return predict(photos, modelFovDiameter, true);
+  }
+
+  private List<float[][]> predict(List<Photo> photos, double modelFovDiameter, boolean spread) {
+    float[][][] out = new float[photos.size()][][];
     Map<Long, List<Integer>> sameSize = new LinkedHashMap<>();
     int[][] size = new int[photos.size()][];
     float[][] input = new float[photos.size()][];
@@ -99,7 +113,7 @@ public final class Predictor {
       float[] rgb = resample ? Resize.bilinear(ph.rgb(), 3, ph.width(), ph.height(), nw, nh) : ph.rgb();
       size[k] = new int[] {nw, nh};
       if ((long) nw * nh > maxFullPixels) {
-        out[k] = tiled(channels.apply(rgb, nw, nh), nw, nh);
+        out[k] = tiled(channels.apply(rgb, nw, nh), nw, nh, spread);
       } else {
         input[k] = channels.apply(rgb, nw, nh);
         sameSize.computeIfAbsent((long) nh << 32 | nw, key -> new ArrayList<>()).add(k);
@@ -114,20 +128,32 @@ public final class Predictor {
         System.arraycopy(input[group.get(j)], 0, batch, j * plane, plane);
         input[group.get(j)] = null;
       }
-      float[] p = network.predict(batch, group.size(), nh, nw, tta);
+      float[][] p = forward(batch, group.size(), nh, nw, spread);
       for (int j = 0; j < group.size(); j++) {
-        out[group.get(j)] = Arrays.copyOfRange(p, j * nw * nh, (j + 1) * nw * nh);
+        out[group.get(j)] = new float[p.length][];
+        for (int m = 0; m < p.length; m++) {
+          out[group.get(j)][m] = Arrays.copyOfRange(p[m], j * nw * nh, (j + 1) * nw * nh);
+        }
       }
     }
-    List<float[]> maps = new ArrayList<>(photos.size());
+    List<float[][]> maps = new ArrayList<>(photos.size());
     for (int k = 0; k < photos.size(); k++) {
       Photo ph = photos.get(k);
-      float[] p = size[k][0] == ph.width() && size[k][1] == ph.height() ? out[k]
-          : Resize.bilinear(out[k], 1, size[k][0], size[k][1], ph.width(), ph.height());
-      network.calibration().apply(p, ph.fov());
-      maps.add(p);
+      float[][] m = out[k];
+      if (size[k][0] != ph.width() || size[k][1] != ph.height()) {
+        for (int i = 0; i < m.length; i++) {
+          m[i] = Resize.bilinear(m[i], 1, size[k][0], size[k][1], ph.width(), ph.height());
+        }
+      }
+      network.calibration().apply(m[0], ph.fov());
+      maps.add(m);
     }
     return maps;
+  }
+
+  /** The network's probabilities (and, with {@code spread}, their spread) for a batch of network inputs. */
+  private float[][] forward(float[] in, int n, int h, int w, boolean spread) {
+    return spread ? network.predictWithSpread(in, n, h, w, tta) : new float[][] {network.predict(in, n, h, w, tta)};
   }
 
   /**
@@ -150,14 +176,14 @@ public final class Predictor {
     if ((long) w * h <= maxFullPixels) {
       return network.predict(in, 1, h, w, tta);
     }
-    return tiled(in, w, h);
+    return tiled(in, w, h, false)[0];
   }
 
-  private float[] tiled(float[] rgb, int w, int h) {
+  private float[][] tiled(float[] rgb, int w, int h, boolean spread) {
     int tw = Math.min(tile, w);
     int th = Math.min(tile, h);
     float[] weight = gaussian(tw, th);
-    float[] acc = new float[w * h];
+    float[][] acc = new float[spread ? 3 : 1][w * h];
     float[] norm = new float[w * h];
     float[] in = new float[3 * tw * th];
     for (int y0 : starts(h, th)) {
@@ -167,19 +193,23 @@ public final class Predictor {
             System.arraycopy(rgb, c * w * h + (y0 + i) * w + x0, in, c * tw * th + i * tw, tw);
           }
         }
-        float[] p = network.predict(in, 1, th, tw, tta);
+        float[][] p = forward(in, 1, th, tw, spread);
         for (int i = 0; i < th; i++) {
           int row = (y0 + i) * w + x0;
           for (int j = 0; j < tw; j++) {
             float g = weight[i * tw + j];
-            acc[row + j] += g * p[i * tw + j];
+            for (int m = 0; m < p.length; m++) {
+              acc[m][row + j] += g * p[m][i * tw + j];
+            }
             norm[row + j] += g;
           }
         }
       }
     }
-    for (int i = 0; i < acc.length; i++) {
-      acc[i] /= norm[i];
+    for (float[] a : acc) {
+      for (int i = 0; i < a.length; i++) {
+        a[i] /= norm[i];
+      }
     }
     return acc;
   }

@@ -14,10 +14,12 @@ import java.util.Set;
  * @param whiteFraction     share of FOV pixels whose three channels are all at least 0.95 (burnt out)
  * @param laplacianVariance variance of the 3x3 Laplacian of the green channel (0..255) inside the FOV, away
  *                          from its rim, on the photograph box-averaged down to a FOV width near DRIVE's
+ * @param disagreement      mean over the FOV of the per-pixel standard deviation of the ensemble members'
+ *                          probabilities; NaN when not computed (a single network, or no uncertainty asked for)
  * @param flags             what is wrong; empty when nothing is
  */
 public record ImageQuality(double fovFraction, double redOverGreen, double meanLuminance, double whiteFraction,
-    double laplacianVariance, Set<Flag> flags) {
+    double laplacianVariance, double disagreement, Set<Flag> flags) {
 
   /** What can be wrong with a photograph. */
   public enum Flag {
@@ -27,7 +29,9 @@ public record ImageQuality(double fovFraction, double redOverGreen, double meanL
     NOT_FUNDUS,
     OVEREXPOSED,
     UNDEREXPOSED,
-    BLURRED;
+    BLURRED,
+    /** Unlike the training photographs: the ensemble's members disagree far more than on them. */
+    OUT_OF_DISTRIBUTION;
 
     /** The name in files: lower case with hyphens ({@code no-fov}). */
     public String label() {
@@ -43,6 +47,8 @@ public record ImageQuality(double fovFraction, double redOverGreen, double meanL
   public static final double MAX_WHITE = 0.05;
   public static final double MIN_LUMINANCE = 0.18;
   public static final double MIN_LAPLACIAN_VARIANCE = 8.0;
+  /** Member disagreement above this means out of distribution (docs/measure.md has the figures). */
+  public static final double MAX_DISAGREEMENT = 0.04;
   /** FOV width the Laplacian is taken at (DRIVE's is about 540 px). */
   static final int REFERENCE_FOV_WIDTH = 540;
   private static final int RIM = 6;
@@ -103,7 +109,21 @@ public record ImageQuality(double fovFraction, double redOverGreen, double meanL
     if (!(lap >= MIN_LAPLACIAN_VARIANCE)) {
       flags.add(Flag.BLURRED);
     }
-    return new ImageQuality(fovFraction, rg, meanLum, whiteFraction, lap, Set.copyOf(flags));
+    return new ImageQuality(fovFraction, rg, meanLum, whiteFraction, lap, Double.NaN, Set.copyOf(flags));
+  }
+
+  /**
+   * These figures with the ensemble's {@code disagreement} ({@link #disagreement()}) added, and
+   * {@link Flag#OUT_OF_DISTRIBUTION} when it exceeds {@link #MAX_DISAGREEMENT}.
+   */
+  public ImageQuality withDisagreement(double disagreement) {
+    Set<Flag> f = EnumSet.noneOf(Flag.class);
+    f.addAll(flags);
+    if (disagreement > MAX_DISAGREEMENT) {
+      f.add(Flag.OUT_OF_DISTRIBUTION);
+    }
+    return new ImageQuality(fovFraction, redOverGreen, meanLuminance, whiteFraction, laplacianVariance, disagreement,
+        Set.copyOf(f));
   }
 
   /** Variance of the Laplacian of green × 255, box-averaged by {@code f}, over FOV pixels ≥ RIM from its edge. */

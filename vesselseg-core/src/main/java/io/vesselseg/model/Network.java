@@ -267,6 +267,76 @@ public final class Network implements AutoCloseable {
     return sum;
   }
 
+  /**
+   * {@link #predict} and, beside it, two per-pixel standard deviations of the probabilities: over every member
+   * and every {@code tta} transform (members × passes terms), and over the members alone (each member's
+   * probabilities averaged over the transforms first): how much the augmentations and the ensemble disagree.
+   * Returns {mean, spread, member spread}; a spread is all zeros when it has one term.
+   */
+  public float[][] predictWithSpread(float[] rgb, int n, int h, int w, Tta tta) {
+    float[] sum = null;
+    float[] sq = null;
+    float[] memberSq = null;
+    int passes = tta.passes();
+    for (int i = 0; i < members.size(); i++) {
+      float[][] m = memberMoments(i, rgb, n, h, w, tta);
+      if (sum == null) {
+        sum = new float[m[0].length];
+        sq = new float[m[0].length];
+        memberSq = new float[m[0].length];
+      }
+      for (int j = 0; j < sum.length; j++) {
+        float mean = m[0][j] / passes;
+        sum[j] += m[0][j];
+        sq[j] += m[1][j];
+        memberSq[j] += mean * mean;
+      }
+    }
+    int terms = passes * members.size();
+    for (int j = 0; j < sum.length; j++) {
+      float mean = sum[j] / terms;
+      sum[j] = mean;
+      sq[j] = (float) Math.sqrt(Math.max(0, sq[j] / terms - mean * mean));
+      memberSq[j] = (float) Math.sqrt(Math.max(0, memberSq[j] / members.size() - mean * mean));
+    }
+    return new float[][] {sum, sq, memberSq};
+  }
+
+  /** Member {@code i}'s sum and sum of squares of the probabilities over the {@code tta} transforms. */
+  private float[][] memberMoments(int i, float[] rgb, int n, int h, int w, Tta tta) {
+    UNet m = members.get(i);
+    m.eval();
+    UnaryOperator<Tensor> f = folded.isEmpty() ? m::forward : folded.get(i)::forward;
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      Tensor x = input(rgb, n, h, w);
+      List<Tensor> passes = new ArrayList<>(passes(x, f, tta != Tta.NONE));
+      if (tta == Tta.D8) {
+        Tensor xt = x.transpose(2, 3);
+        xt = channelsLast ? xt.contiguous(MemoryFormat.ChannelsLast) : xt.contiguous();
+        passes(xt, f, true).forEach(p -> passes.add(p.transpose(2, 3)));
+      }
+      Tensor sum = passes.get(0);
+      Tensor sq = sum.mul(sum);
+      for (Tensor p : passes.subList(1, passes.size())) {
+        sum = sum.add(p);
+        sq = sq.add(p.mul(p));
+      }
+      return new float[][] {toArray(sum), toArray(sq)};
+    }
+  }
+
+  /** The probabilities of the identity and (when {@code all}) the three flips, each mapped back. */
+  private List<Tensor> passes(Tensor x, UnaryOperator<Tensor> f, boolean all) {
+    List<Tensor> out = new ArrayList<>(List.of(logits(x, f).sigmoid()));
+    if (all) {
+      out.add(logits(x.flip(3), f).sigmoid().flip(3));
+      out.add(logits(x.flip(2), f).sigmoid().flip(2));
+      out.add(logits(x.flip(2, 3), f).sigmoid().flip(2, 3));
+    }
+    return out;
+  }
+
   /** Member {@code i}'s probabilities summed (not averaged) over the {@code tta} transforms. */
   private float[] predictMember(int i, float[] rgb, int n, int h, int w, Tta tta) {
     UNet m = members.get(i);
@@ -287,13 +357,12 @@ public final class Network implements AutoCloseable {
 
   /** Sum of the probabilities over the identity and (when {@code all}) the three flips, mapped back. */
   private Tensor flips(Tensor x, UnaryOperator<Tensor> f, boolean all) {
-    Tensor p = logits(x, f).sigmoid();
-    if (all) {
-      p = p.add(logits(x.flip(3), f).sigmoid().flip(3));
-      p = p.add(logits(x.flip(2), f).sigmoid().flip(2));
-      p = p.add(logits(x.flip(2, 3), f).sigmoid().flip(2, 3));
+    List<Tensor> p = passes(x, f, all);
+    Tensor sum = p.get(0);
+    for (Tensor q : p.subList(1, p.size())) {
+      sum = sum.add(q);
     }
-    return p;
+    return sum;
   }
 
   /** Copies a tensor of any device/dtype to a Java float array (row-major, NCHW). */

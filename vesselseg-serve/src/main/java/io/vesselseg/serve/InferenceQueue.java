@@ -5,7 +5,6 @@ import io.vesselseg.VesselSegmenter;
 import io.vesselseg.VesselsegException;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,7 @@ final class InferenceQueue implements AutoCloseable {
   /** What came back for one request, with its timings in seconds. */
   record Result(Segmentation segmentation, String modelSha256, double queuedSeconds, double inferenceSeconds) {}
 
-  private record Job(Supplier<BufferedImage> input, VesselSegmenter.Tta tta, long arrivedNanos,
+  private record Job(Supplier<BufferedImage> input, Mode mode, long arrivedNanos,
       long deadlineNanos, CompletableFuture<Result> future) {}
 
   private final LinkedBlockingQueue<Job> waiting = new LinkedBlockingQueue<>();
@@ -85,7 +84,7 @@ final class InferenceQueue implements AutoCloseable {
    * @param input decodes the photograph (on the worker; may throw {@link HttpError})
    * @throws HttpError 503 with Retry-After when every worker and queue place is taken, or while stopping
    */
-  CompletableFuture<Result> submit(Supplier<BufferedImage> input, VesselSegmenter.Tta tta, long arrivedNanos,
+  CompletableFuture<Result> submit(Supplier<BufferedImage> input, Mode mode, long arrivedNanos,
       long deadlineNanos) {
     if (stopping) {
       throw new HttpError(503, "stopping", "the server is shutting down: send the request to another replica",
@@ -96,7 +95,7 @@ final class InferenceQueue implements AutoCloseable {
           + " queue places are taken (--max-queue); retry after " + retryAfterSeconds + " s",
           Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
     }
-    Job job = new Job(input, tta, arrivedNanos, deadlineNanos, new CompletableFuture<>());
+    Job job = new Job(input, mode, arrivedNanos, deadlineNanos, new CompletableFuture<>());
     waiting.add(job);
     return job.future;
   }
@@ -136,10 +135,16 @@ final class InferenceQueue implements AutoCloseable {
     }
   }
 
-  /** Decodes the batch's photographs and segments them, one {@code segmentAll} per test-time augmentation. */
+  /**
+   * What a request asks of the model: the test-time augmentation, and whether to compute the uncertainty.
+   * Requests of one mode share a batch.
+   */
+  record Mode(VesselSegmenter.Tta tta, boolean uncertainty) {}
+
+  /** Decodes the batch's photographs and segments them, one {@code segmentAll} per {@link Mode}. */
   private void run(List<Job> batch, VesselSegmenter model) {
     long start = System.nanoTime();
-    Map<VesselSegmenter.Tta, List<Job>> byTta = new EnumMap<>(VesselSegmenter.Tta.class);
+    Map<Mode, List<Job>> byMode = new java.util.LinkedHashMap<>();
     Map<Job, BufferedImage> images = new HashMap<>();
     for (Job job : batch) {
       double queued = (start - job.arrivedNanos) / 1e9;
@@ -153,16 +158,17 @@ final class InferenceQueue implements AutoCloseable {
       }
       try {
         images.put(job, job.input.get());
-        byTta.computeIfAbsent(job.tta, t -> new ArrayList<>()).add(job);
+        byMode.computeIfAbsent(job.mode, t -> new ArrayList<>()).add(job);
       } catch (RuntimeException | OutOfMemoryError e) {
         fail(job, e);
       }
     }
-    for (Map.Entry<VesselSegmenter.Tta, List<Job>> group : byTta.entrySet()) {
+    for (Map.Entry<Mode, List<Job>> group : byMode.entrySet()) {
       List<Job> jobs = group.getValue();
+      Mode mode = group.getKey();
       List<Segmentation> out;
       try {
-        out = model.segmentAll(jobs.stream().map(images::get).toList(), group.getKey());
+        out = model.segmentAll(jobs.stream().map(images::get).toList(), mode.tta(), mode.uncertainty());
       } catch (RuntimeException | OutOfMemoryError e) {
         if (jobs.size() == 1) {
           fail(jobs.get(0), e);
@@ -175,7 +181,8 @@ final class InferenceQueue implements AutoCloseable {
       for (int k = 0; k < jobs.size(); k++) {
         Job job = jobs.get(k);
         try {
-          Segmentation s = out != null ? out.get(k) : model.segment(images.get(job), group.getKey());
+          Segmentation s = out != null ? out.get(k)
+              : model.segmentAll(List.of(images.get(job)), mode.tta(), mode.uncertainty()).get(0);
           double inference = (System.nanoTime() - start) / 1e9;
           metrics.inference(inference);
           job.future.complete(new Result(s, model.modelSha256(), (start - job.arrivedNanos) / 1e9, inference));

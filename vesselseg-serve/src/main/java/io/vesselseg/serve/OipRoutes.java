@@ -91,7 +91,8 @@ final class OipRoutes {
     OipRequest req = OipRequest.parse(Requests.body(ctx, settings.maxUploadBytes()), jsonLength,
         settings.maxPixels());
     long deadline = arrived + (long) (settings.timeoutSeconds() * 1e9);
-    InferenceQueue.Result r = Requests.await(queue.submit(req::image, VesselSegmenter.Tta.NONE, arrived, deadline),
+    InferenceQueue.Result r = Requests.await(queue.submit(req::image,
+        new InferenceQueue.Mode(VesselSegmenter.Tta.NONE, false), arrived, deadline),
         arrived, deadline);
     Segmentation s = r.segmentation();
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + s.width() * s.height() * 12);

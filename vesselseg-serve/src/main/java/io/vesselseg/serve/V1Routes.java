@@ -29,7 +29,7 @@ final class V1Routes {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, String> OUTPUTS = Map.of("mask", "the 0/255 vessel mask as PNG",
       "prob", "the 8-bit probability map as PNG", "overlay", "the photograph with the vessels drawn as PNG",
-      "json", "the figures as JSON");
+      "uncertainty", "the uncertainty heat map as PNG", "json", "the figures as JSON");
 
   private final ServeSettings settings;
   private final InferenceQueue queue;
@@ -47,7 +47,8 @@ final class V1Routes {
     long arrived = Requests.arrived(ctx);
     String output = param(ctx, "output", "mask");
     if (!OUTPUTS.containsKey(output)) {
-      throw HttpError.badRequest("output '" + output + "' is not one of mask, prob, overlay, json (default mask)");
+      throw HttpError.badRequest("output '" + output + "' is not one of mask, prob, overlay, uncertainty, json "
+          + "(default mask)");
     }
     String ttaName = param(ctx, "tta", "none");
     VesselSegmenter.Tta tta = switch (ttaName) {
@@ -60,6 +61,14 @@ final class V1Routes {
       throw HttpError.badRequest("images '" + imagesParam + "' is not one of true, false (default false)");
     }
     boolean images = imagesParam.equals("true");
+    String uncertaintyParam = param(ctx, "uncertainty", output.equals("uncertainty") ? "true" : "false");
+    if (!uncertaintyParam.equals("true") && !uncertaintyParam.equals("false")) {
+      throw HttpError.badRequest("uncertainty '" + uncertaintyParam + "' is not one of true, false (default false)");
+    }
+    boolean uncertainty = uncertaintyParam.equals("true");
+    if (output.equals("uncertainty") && !uncertainty) {
+      throw HttpError.badRequest("output=uncertainty needs uncertainty=true (or no uncertainty parameter)");
+    }
     if (images && !output.equals("json")) {
       throw HttpError.badRequest("images=true needs output=json (found output=" + output + ")");
     }
@@ -72,7 +81,8 @@ final class V1Routes {
       decoded.set(b);
       return b;
     };
-    InferenceQueue.Result r = Requests.await(queue.submit(decode, tta, arrived, deadline), arrived, deadline);
+    InferenceQueue.Result r = Requests.await(queue.submit(decode, new InferenceQueue.Mode(tta, uncertainty), arrived,
+        deadline), arrived, deadline);
     Segmentation s = r.segmentation();
     double total = (System.nanoTime() - arrived) / 1e9;
     ctx.header("X-Vessel-Density", fmt(s.vesselDensity()));
@@ -84,6 +94,7 @@ final class V1Routes {
       case "mask" -> png(ctx, ImageFiles.encodePng(s.maskImage()));
       case "prob" -> png(ctx, ImageFiles.encodePng(s.probabilityImage()));
       case "overlay" -> png(ctx, ImageFiles.encodePng(s.overlayImage()));
+      case "uncertainty" -> png(ctx, ImageFiles.encodePng(s.uncertaintyImage()));
       default -> {
         ObjectNode o = JSON.createObjectNode();
         o.putObject("model").put("name", settings.modelName()).put("file", queue.first().modelName())
@@ -115,6 +126,7 @@ final class V1Routes {
     number(o, "mean_luminance", q.meanLuminance());
     number(o, "white_fraction", q.whiteFraction());
     number(o, "laplacian_variance", q.laplacianVariance());
+    number(o, "disagreement", q.disagreement());
     return o;
   }
 
@@ -156,6 +168,9 @@ final class V1Routes {
     i.put("photo_png", b64.encodeToString(ImageFiles.encodePng(Overlay.photo(photo.chw(), s.width(), s.height()))));
     i.put("probability_png", b64.encodeToString(ImageFiles.encodePng(prob)));
     i.put("fov_png", b64.encodeToString(ImageFiles.encodePng(s.fovImage())));
+    if (s.uncertainty() != null) {
+      i.put("uncertainty_png", b64.encodeToString(ImageFiles.encodePng(s.uncertaintyImage())));
+    }
     return i;
   }
 

@@ -109,6 +109,22 @@ class WebPageTest {
   }
 
   @Test
+  void uncertaintyComesAsAHeatMapAndItsParameterIsChecked() throws Exception {
+    byte[] png = Http.png(21, 200, 180);
+    var r = http.post("/v1/segment?output=uncertainty", "image/png", png);
+    assertEquals(200, r.statusCode(), Http.text(r));
+    java.awt.image.BufferedImage map = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(r.body()));
+    assertEquals(200, map.getWidth());
+    r = http.post("/v1/segment?output=uncertainty&uncertainty=false", "image/png", png);
+    assertEquals(400, r.statusCode(), Http.text(r));
+    r = http.post("/v1/segment?output=json&uncertainty=maybe", "image/png", png);
+    assertEquals(400, r.statusCode(), Http.text(r));
+    assertTrue(JSON.readTree(r.body()).get("error").asText().contains("uncertainty 'maybe' is not one of true"));
+    JsonNode plain = JSON.readTree(http.post("/v1/segment?output=json", "image/png", png).body());
+    assertTrue(plain.get("quality").get("disagreement").isNull(), "no disagreement unless asked for");
+  }
+
+  @Test
   void imagesOptionIsCheckedAndOnlyForJson() throws Exception {
     HttpResponse<byte[]> r = http.post("/v1/segment?output=mask&images=true", "image/png", Http.png(1, 32, 32));
     assertEquals(400, r.statusCode(), Http.text(r));
@@ -161,6 +177,18 @@ class WebPageTest {
           driver.findElement(By.id("counts")).getText());
       assertTrue(driver.findElement(By.id("threshold-value")).getText().contains("model"));
       assertTrue(driver.findElement(By.id("timings")).getText().contains("inference"));
+
+      // the uncertainty: the server's disagreement and flags shown, its heat map drawn (not all black)
+      JsonNode q = JSON.readTree(http.post("/v1/segment?output=json&uncertainty=true", "image/png", png).body())
+          .get("quality");
+      assertEquals(String.format(Locale.ROOT, "%.4f", q.get("disagreement").asDouble()),
+          driver.findElement(By.id("disagreement")).getText());
+      assertEquals(q.get("flags").isEmpty() ? "none" : q.get("flags").get(0).asText(),
+          driver.findElement(By.id("flags")).getText().split(",")[0]);
+      long lit = (Long) js.executeScript("const c = document.getElementById('uncertainty');"
+          + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+          + " for (let i = 0; i < d.length; i += 4) { if (d[i] + d[i + 1] + d[i + 2] > 0) n++; } return n;");
+      assertTrue(lit > fovArea / 2, "uncertainty drawn over the FOV: " + lit + " of " + fovArea);
 
       // the overlay: every vessel pixel, and only those, tinted cyan; none at opacity 0, all exactly cyan at 100
       assertEquals(List.of((long) w, (long) h), js.executeScript("const c = document.getElementById('overlay');"

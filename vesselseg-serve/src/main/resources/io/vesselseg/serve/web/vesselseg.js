@@ -1,4 +1,5 @@
-// The vesselseg web page: one request per photograph (POST /v1/segment?output=json&images=true), then the
+// The vesselseg web page: one request per photograph (POST /v1/segment?output=json&images=true&uncertainty=true),
+// then the
 // overlay, the threshold, the vessel density and the mask to download are all computed here, on canvases.
 //
 // The answer's probability map is quantised so that a level is at least images.threshold_level exactly when
@@ -59,18 +60,19 @@
     document.body.classList.add('busy');
     const t0 = performance.now();
     try {
-      const response = await fetch(`/v1/segment?output=json&images=true&tta=${tta}`, {
+      const response = await fetch(`/v1/segment?output=json&images=true&uncertainty=true&tta=${tta}`, {
         method: 'POST',
         headers: {'Content-Type': chosen.type || 'application/octet-stream'},
         body: chosen,
       });
       const answer = await json(response);
-      const [photo, levels, fov] = await Promise.all([
-        pixels(answer.images.photo_png), pixels(answer.images.probability_png), pixels(answer.images.fov_png)]);
+      const [photo, levels, fov, spread] = await Promise.all([
+        pixels(answer.images.photo_png), pixels(answer.images.probability_png), pixels(answer.images.fov_png),
+        pixels(answer.images.uncertainty_png)]);
       if (mine !== sequence) {
         return;
       }
-      show(answer, chosen.name, photo, levels, fov, (performance.now() - t0) / 1000);
+      show(answer, chosen.name, photo, levels, fov, spread, (performance.now() - t0) / 1000);
       status(`Segmented ${chosen.name}.`);
     } catch (e) {
       if (mine === sequence) {
@@ -102,7 +104,7 @@
 
   // ---- drawing ----
 
-  function show(answer, name, photo, levelsRgba, fovRgba, roundTrip) {
+  function show(answer, name, photo, levelsRgba, fovRgba, spread, roundTrip) {
     const w = photo.width;
     const h = photo.height;
     const levels = new Uint8Array(w * h);
@@ -115,12 +117,17 @@
     }
     result = {w, h, photo: photo.data, levels, fov, fovArea, name, cut: answer.images.threshold_level,
       threshold: answer.threshold};
-    for (const id of ['photo', 'overlay', 'probability']) {
+    for (const id of ['photo', 'overlay', 'probability', 'uncertainty']) {
       $(id).width = w;
       $(id).height = h;
     }
     $('photo').getContext('2d').putImageData(photo, 0, 0);
     $('probability').getContext('2d').putImageData(levelsRgba, 0, 0);
+    $('uncertainty').getContext('2d').putImageData(spread, 0, 0);
+    const q = answer.quality;
+    $('flags').textContent = q.flags.length === 0 ? 'none' : q.flags.join(', ');
+    $('disagreement').textContent = typeof q.disagreement === 'number' ? q.disagreement.toFixed(4)
+        : 'not available (one network)';
     $('threshold').value = String(result.cut);
     $('image-info').textContent = `${w} × ${h} ${answer.image.format}, test-time augmentation ${answer.tta}`;
     const t = answer.timings;
