@@ -59,18 +59,18 @@ final class TrainCommand implements Callable<Integer> {
       description = "steps between validations (default: ${DEFAULT-VALUE})")
   int stepsPerEpoch;
 
-  @Option(names = "--lr", defaultValue = "" + Schedule.LR,
-      description = "peak learning rate (AdamW; default: ${DEFAULT-VALUE})")
-  double lr;
+  @Option(names = "--lr", description = "peak learning rate (AdamW; default: " + Schedule.LR + ", with --init "
+      + Schedule.FINE_TUNE_LR + ")")
+  Double lr;
 
   @Option(names = "--weight-decay", defaultValue = "" + Schedule.WEIGHT_DECAY,
       description = "AdamW weight decay (default: ${DEFAULT-VALUE})")
   double weightDecay;
 
-  @Option(names = "--warmup-steps", defaultValue = "" + Schedule.WARMUP_STEPS,
-      description = "linear warm-up steps, at most a tenth of the run: of its steps, or of --max-minutes "
-          + "(default: ${DEFAULT-VALUE})")
-  int warmupSteps;
+  @Option(names = "--warmup-steps", description = "linear warm-up steps, at most a tenth of the run: of its "
+      + "steps, or of --max-minutes (default: " + Schedule.WARMUP_STEPS + ", with --init "
+      + Schedule.FINE_TUNE_WARMUP_STEPS + ")")
+  Integer warmupSteps;
 
   @Option(names = "--device", defaultValue = Runtime.DEVICE,
       description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
@@ -184,18 +184,42 @@ final class TrainCommand implements Callable<Integer> {
       + "the loss is (1-W) * the --loss on the labels + W * BCE against the teacher (default: ${DEFAULT-VALUE})")
   double distillWeight;
 
+  @Option(names = "--init", paramLabel = "MODEL", description = "fine-tune: start from this trained model's "
+      + "weights (builtin, compact, a model file or a run directory; of an ensemble its first network), with its "
+      + "architecture, input and scale; thresholds are picked again on this run's validation images (default: "
+      + "fresh weights)")
+  String init;
+
+  @Option(names = "--freeze", paramLabel = "PART", description = "with --init: encoder keeps the encoder's "
+      + "weights (the contracting path and the bottleneck) as they are and trains the rest (default: nothing)")
+  String freeze;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
   /** The configuration the options ask for (of the first member, with {@code --members}). */
   TrainConfig config() {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : Schedule.EPOCHS);
+    boolean fineTune = init != null && !init.isBlank();
+    if (fineTune) { // the architecture and input are the trained model's
+      List<String> given = List.of("--depth", "--base-channels", "--refine-depth", "--refine-channels", "--input")
+          .stream().filter(o -> spec != null && spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
+      if (!given.isEmpty()) {
+        throw new VesselsegException.Usage("--init " + init + " gives the architecture and the input: leave out "
+            + String.join(", ", given));
+      }
+    }
+    double peak = lr != null ? lr : fineTune ? Schedule.FINE_TUNE_LR : Schedule.LR;
+    int warmup = warmupSteps != null ? warmupSteps : fineTune ? Schedule.FINE_TUNE_WARMUP_STEPS : Schedule.WARMUP_STEPS;
     return new TrainConfig(
         new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom),
-        new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, lr, weightDecay, warmupSteps),
+        new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, peak, weightDecay, warmup),
         new Sampling(patchSize, augment, input),
         new Objective(EnsembleTraining.memberLosses(loss, members).get(0), ema, dropBlock,
-            distillFrom == null ? "" : distillFrom, distillWeight),
+            distillFrom == null ? "" : distillFrom, distillWeight, init, freeze),
         new Architecture(depth, baseChannels, refineDepth, refineDepth == 0 ? 0 : refineChannels),
         new Runtime(out, device, Precision.resolve(precision, ComputeDevice.resolve(device)), threads, seed,
             resume));

@@ -40,10 +40,25 @@ class TrainCommandTest {
   }
 
   @Test
+  void fineTuningLowersTheLearningRateAndTakesTheArchitectureFromTheModel() {
+    TrainConfig t = parse("--data", "synthetic", "--out", "x", "--init", "builtin", "--freeze", "encoder").config();
+    assertEquals(TrainConfig.Schedule.FINE_TUNE_LR, t.schedule().lr());
+    assertEquals(TrainConfig.Schedule.FINE_TUNE_WARMUP_STEPS, t.schedule().warmupSteps());
+    assertEquals("builtin", t.objective().init());
+    assertEquals("encoder", t.objective().freeze());
+    assertEquals(1e-3, parse("--data", "synthetic", "--out", "x", "--init", "builtin", "--lr", "1e-3").config()
+        .schedule().lr(), "a given --lr stays");
+    var e = org.junit.jupiter.api.Assertions.assertThrows(io.vesselseg.VesselsegException.Usage.class,
+        () -> parse("--data", "synthetic", "--out", "x", "--init", "builtin", "--depth", "3").config());
+    assertTrue(e.getMessage().contains("leave out --depth"), e.getMessage());
+  }
+
+  @Test
   void theHelpShowsTheDefaults() {
     String help = new CommandLine(new TrainCommand()).getUsageMessage();
     for (String shown : new String[] {"patches per step (default: 28)", "patch side in pixels (default: 96)",
-        "(default: 32, or until --max-minutes", "default fp32", "(default: 42)", "(default: 200)"}) {
+        "(default: 32, or until --max-minutes", "default fp32", "(default: 42)", "(default: 200, with --init 50)",
+        "default: 0.002, with --init 2.0E-4)"}) {
       assertTrue(help.replaceAll("\\s+", " ").contains(shown), shown + " in:\n" + help);
     }
   }

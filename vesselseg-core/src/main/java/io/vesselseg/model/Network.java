@@ -151,6 +151,29 @@ public final class Network implements AutoCloseable {
     net.setDropBlock(rate);
   }
 
+  /**
+   * Stops training the parameters of the trainable module whose names start with one of {@code prefixes}
+   * (e.g. {@code enc} and {@code bottleneck}: the encoder): their gradients are no longer computed, so the
+   * optimiser leaves them as they are. BatchNorm running statistics still follow the data in training mode.
+   *
+   * @return how many parameter values were frozen
+   */
+  public long freeze(List<String> prefixes) {
+    long frozen = 0;
+    try (PointerScope scope = new PointerScope()) {
+      var dict = net.named_parameters();
+      for (long i = 0; i < dict.size(); i++) {
+        String name = dict.get(i).key().getString();
+        if (prefixes.stream().anyMatch(name::startsWith)) {
+          Tensor t = dict.get(i).value();
+          t.requires_grad_(false);
+          frozen += t.numel();
+        }
+      }
+    }
+    return frozen;
+  }
+
   UNet module() {
     return net;
   }

@@ -147,6 +147,9 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
     public static final double LR = 2e-3;
     public static final double WEIGHT_DECAY = 1e-4;
     public static final int WARMUP_STEPS = 200;
+    /** Fine-tuning ({@code --init}) defaults: a tenth of the learning rate, a short warm-up. */
+    public static final double FINE_TUNE_LR = 2e-4;
+    public static final int FINE_TUNE_WARMUP_STEPS = 50;
 
     public Schedule {
       require(epochs >= 0, "epochs", epochs, "must be >= 0");
@@ -235,9 +238,13 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
    *                      model's name, a model file or a run directory) whose flip-averaged probabilities on
    *                      the training photographs are soft targets beside the labels ("" : none)
    * @param distillWeight W in (1 − W) · the loss on the labels + W · BCE(logits, teacher probabilities)
+   * @param init          fine-tuning: the trained model (a built-in model's name, a model file or a run
+   *                      directory) whose first network the weights start from ("" : fresh weights)
+   * @param freeze        with {@code init}: {@value #FREEZE_ENCODER} keeps the encoder's weights as they are
+   *                      ("" : everything trains)
    */
   public record Objective(String loss, double ema, @JsonProperty("dropblock") double dropBlock,
-      String distillFrom, double distillWeight) {
+      String distillFrom, double distillWeight, String init, String freeze) {
 
     /** The losses {@code --loss} accepts. */
     public static final List<String> LOSSES = Loss.labels();
@@ -248,26 +255,48 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
     public static final String BUILT_IN_TEACHER = "builtin";
     public static final double DISTILL_WEIGHT = 0.5;
 
+    /** What {@code --freeze} accepts besides nothing. */
+    public static final String FREEZE_ENCODER = "encoder";
+
     public Objective {
       distillFrom = distillFrom == null ? "" : distillFrom;
+      init = init == null ? "" : init;
+      freeze = freeze == null ? "" : freeze;
+      require(freeze.isEmpty() || freeze.equals(FREEZE_ENCODER), "freeze", freeze, "must be " + FREEZE_ENCODER);
+      require(freeze.isEmpty() || !init.isEmpty(), "freeze", freeze, "needs --init (trained weights to keep)");
       require(LOSSES.contains(loss), "loss", loss, "must be one of: " + String.join(", ", LOSSES));
       require(ema == 0 || (ema >= 0.5 && ema < 1), "ema", ema, "must be 0 (off) or in [0.5, 1)");
       require(dropBlock >= 0 && dropBlock <= 0.5, "dropblock", dropBlock, "must be in [0, 0.5] (0: off)");
       require(distillWeight >= 0 && distillWeight <= 1, "distill-weight", distillWeight, "must be in [0, 1]");
     }
 
-    /** BCE + soft Dice, no weight average, no DropBlock, no distillation. */
+    /** Fresh weights, nothing frozen. */
+    public Objective(String loss, double ema, double dropBlock, String distillFrom, double distillWeight) {
+      this(loss, ema, dropBlock, distillFrom, distillWeight, "", "");
+    }
+
+    /** BCE + soft Dice, no weight average, no DropBlock, no distillation, fresh weights. */
     public static Objective defaults() {
       return new Objective(LOSS, EMA, DROPBLOCK, "", DISTILL_WEIGHT);
     }
 
     public Objective withLoss(String l) {
-      return new Objective(l, ema, dropBlock, distillFrom, distillWeight);
+      return new Objective(l, ema, dropBlock, distillFrom, distillWeight, init, freeze);
     }
 
     /** Distillation from {@code teacher} ("" : none) with weight {@code weight}. */
     public Objective withDistillation(String teacher, double weight) {
-      return new Objective(loss, ema, dropBlock, teacher, weight);
+      return new Objective(loss, ema, dropBlock, teacher, weight, init, freeze);
+    }
+
+    /** Fine-tuning from the model {@code model} ("" : fresh weights), {@code frozen} ("" or encoder) kept. */
+    public Objective withInit(String model, String frozen) {
+      return new Objective(loss, ema, dropBlock, distillFrom, distillWeight, model, frozen);
+    }
+
+    /** True when the weights start from a trained model. */
+    public boolean initializes() {
+      return !init.isBlank();
     }
 
     /** True when a teacher's probabilities are soft targets. */

@@ -135,6 +135,12 @@ public final class TrainingRun {
     if (!resume) { // and so is a --fold these images cannot make, and a teacher that cannot teach
       split(all, requested.data().validationImages(), requested.data().fold(), requested.data().splitSeed());
     }
+    Initialization init = !resume && requested.objective().initializes()
+        ? Initialization.open(requested.objective().init()) : null;
+    if (init != null) { // the architecture and the input are the trained model's
+      requested = requested.withArchitecture(init.architecture()).withSampling(new TrainConfig.Sampling(
+          requested.sampling().patchSize(), requested.sampling().augment(), init.input()));
+    }
     Teacher teacher = !resume && requested.objective().distills()
         ? Teacher.open(requested.objective(), requested.sampling().inputChannels()) : null;
     run.prepare(resume);
@@ -149,6 +155,7 @@ public final class TrainingRun {
       resumed = Checkpoint.load(last, run.last().toString(), device, cfg.runtime().precision());
       borrowed = cfg.data().validationImages() == 0 ? borrowThresholds(cfg) : null;
       teacher = cfg.objective().distills() ? Teacher.open(cfg.objective(), cfg.sampling().inputChannels()) : null;
+      init = cfg.objective().initializes() ? Initialization.open(cfg.objective().init()) : null;
     }
     int threads = Engine.threads(cfg.runtime().threads());
     TrainConfig.Data data = cfg.data();
@@ -157,7 +164,8 @@ public final class TrainingRun {
     // patches are cut from training photographs brought to one scale (their median FOV diameter, which the
     // model records) and turned into the network's input; validation photographs stay as they are, since the
     // Predictor resamples them to that diameter (and the map back) as it does any photograph
-    int diameter = medianFovDiameter(parts.get(0));
+    // (fine-tuning: at the scale the initial model learnt, so that it sees vessels at the size it knows)
+    int diameter = init != null && init.fovDiameter() > 0 ? init.fovDiameter() : medianFovDiameter(parts.get(0));
     List<Sample> photographs = atOneScale(parts.get(0), diameter);
     List<Sample> train = photographs.stream().map(cfg.sampling().inputChannels()::apply).toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
@@ -173,9 +181,17 @@ public final class TrainingRun {
       start = TrainState.fromMetadata(resumed.meta().metadata());
       run.truncateMetrics(start.epoch());
       LOG.info("resuming {} after epoch {} (step {})", run.last(), start.epoch(), start.globalStep());
+    } else if (init != null) {
+      net = init.network(device, cfg.runtime().precision());
+      LOG.info("fine-tuning {} (SHA-256 {}): its {} and input normalisation, photographs at its FOV diameter "
+          + "{} px", init.name(), init.sha256().substring(0, 12), cfg.architecture(), diameter);
     } else {
       net = Network.create(cfg.architecture(), device, cfg.runtime().precision(),
           normalization(train, cfg.sampling().inputChannels()), cfg.runtime().seed());
+    }
+    if (init != null && !cfg.objective().freeze().isEmpty()) {
+      LOG.info("--freeze {}: {} of {} parameters kept as they are", cfg.objective().freeze(),
+          net.freeze(Initialization.ENCODER), net.parameterCount());
     }
     net.setDropBlock(cfg.objective().dropBlock());
     Provenance prov = Provenance.capture(device.label(), cfg.runtime().seed());
@@ -193,6 +209,9 @@ public final class TrainingRun {
     if (teacher != null) {
       sections.put("distillation", teacher.record());
     }
+    if (init != null) {
+      sections.put("init", init.record(cfg.objective().freeze()));
+    }
     run.writeRunJson(sections);
 
     Map<String, String> fileMeta = new LinkedHashMap<>();
@@ -202,6 +221,9 @@ public final class TrainingRun {
     fileMeta.put("fov_diameter", Integer.toString(diameter));
     if (teacher != null) {
       fileMeta.put("distillation", json(teacher.record()));
+    }
+    if (init != null) {
+      fileMeta.put("init", json(init.record(cfg.objective().freeze())));
     }
     // a run without validation images keeps the borrowed thresholds; the others pick theirs on val
     Thresholds thresholds = borrowed != null ? borrowed.thresholds()
