@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,16 +35,13 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, paramLabel = "FILE", description = "a colour fundus photograph")
   Path input;
 
-  static final class Where {
-    @Option(names = "--region", paramLabel = "X,Y,W,H", description = "a box: left, top, width, height in pixels")
-    String region;
+  // two plain options, not a picocli ArgGroup: the generated CLI reference re-adds options one by one
+  @Option(names = "--region", paramLabel = "X,Y,W,H", description = "a box: left, top, width, height in pixels "
+      + "(or --point)")
+  String region;
 
-    @Option(names = "--point", paramLabel = "X,Y", description = "a point; with --radius, the disc around it")
-    String point;
-  }
-
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  Where where;
+  @Option(names = "--point", paramLabel = "X,Y", description = "a point; with --radius, the disc around it")
+  String point;
 
   @Option(names = "--radius", defaultValue = "4", paramLabel = "R", description = "radius of the --point disc "
       + "(default: ${DEFAULT-VALUE})")
@@ -96,7 +92,11 @@ final class ExplainCommand implements Callable<Integer> {
     RgbImage rgb = ImageFiles.readRgb(input);
     int w = rgb.width();
     int h = rgb.height();
-    Region r = where.region != null ? box(where.region) : disc(where.point, radius);
+    if ((region == null) == (point == null)) {
+      throw new VesselsegException.Usage("give the pixels to explain as one of --region X,Y,W,H or --point X,Y"
+          + (region != null ? ", not both" : ""));
+    }
+    Region r = region != null ? box(region) : disc(point, radius);
     byte[] mask = r.mask(w, h);
     ImageQuality q = ImageQuality.assess(rgb.chw(), FovEstimator.estimate(rgb.chw(), w, h), w, h);
     if (q.flags().contains(ImageQuality.Flag.NO_FOV) || q.flags().contains(ImageQuality.Flag.NOT_FUNDUS)) {

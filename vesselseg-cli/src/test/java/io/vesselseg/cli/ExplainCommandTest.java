@@ -90,6 +90,8 @@ class ExplainCommandTest {
         "10,10,0,5", "--output", out.toString());
     expect(Main.USAGE, "point 600,10 lies outside the 565x584 photograph", "--input", photo.toString(), "--point",
         "600,10", "--output", out.toString());
+    expect(Main.USAGE, "one of --region X,Y,W,H or --point X,Y, not both", "--input", photo.toString(), "--region",
+        "1,2,3,4", "--point", "5,5", "--output", out.toString());
     expect(Main.USAGE, "expected 4 whole numbers", "--input", photo.toString(), "--region", "1,2,3", "--output",
         out.toString());
     Path text = dir.resolve("notes.png");

@@ -40,8 +40,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 public final class Attribution {
 
-  /** Network inputs above this many pixels are refused (a backward pass of the default U-Net keeps ~1.6 kB
-   * of activations per pixel: 2 M pixels ≈ 3.3 GB); photographs rescaled to DRIVE's FOV are ~0.33 M. */
+  /**
+   * Network inputs above this many pixels are refused: a backward pass keeps every activation (a DRIVE
+   * photograph, 0.33 M pixels, in batches of 3 peaked at 3.6 GB resident for the built-in U-Net, JVM included);
+   * photographs rescaled to DRIVE's FOV diameter are ~0.33 M pixels.
+   */
   public static final long MAX_PIXELS = 2_000_000L;
   /** Pixels per batched pass for integrated gradients and SmoothGrad (3 DRIVE-sized copies). */
   public static final long BATCH_PIXELS = 1_000_000L;
