@@ -284,7 +284,7 @@ public final class VesselSegmenter implements AutoCloseable {
         FovEstimator.estimate(img.chw(), img.width(), img.height()));
     var explainer = new io.vesselseg.infer.Explainer(loaded.network(), predictors.get(Tta.NONE), settings.member(),
         fovDiameter);
-    var m = explainer.explain(p, mask, io.vesselseg.infer.Explainer.Method.values()[method.ordinal()],
+    var m = explainer.explain(p, mask, io.vesselseg.infer.Explainer.Method.valueOf(method.name()),
         io.vesselseg.model.Attribution.Layer.valueOf(settings.layer().name()), settings.steps(), settings.samples(),
         settings.sigma(), settings.seed());
     return new Explanation(method, settings, img.width(), img.height(), m.map(), m.target(), m.baselineTarget(),

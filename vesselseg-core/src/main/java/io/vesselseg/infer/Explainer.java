@@ -11,19 +11,9 @@ import io.vesselseg.model.Network;
  */
 public final class Explainer {
 
-  /** The methods, by the names files and the command line use. */
+  /** The methods (io.vesselseg.Explanation.Method has the same names). */
   public enum Method {
-    GRAD_CAM("gradcam"), INTEGRATED_GRADIENTS("ig"), SMOOTH_GRAD("smoothgrad");
-
-    private final String label;
-
-    Method(String label) {
-      this.label = label;
-    }
-
-    public String label() {
-      return label;
-    }
+    GRAD_CAM, INTEGRATED_GRADIENTS, SMOOTH_GRAD
   }
 
   /**
