@@ -290,6 +290,39 @@ public final class VesselSegmenter implements AutoCloseable {
     return out;
   }
 
+  /** {@link #explain(BufferedImage, Region, Explanation.Method, Explanation.Settings)} with the default settings. */
+  public Explanation explain(BufferedImage photo, Region region, Explanation.Method method) {
+    return explain(photo, region, method, Explanation.Settings.defaults());
+  }
+
+  /**
+   * Why the model calls {@code region} a vessel: the attribution map of {@code method} for one network of the
+   * model ({@link Explanation.Settings#member()}), for the sum of its vessel logits over the region, at the
+   * photograph's size. The photograph is prepared as {@link #segment} prepares it (FOV, rescaling, input
+   * channels), without test-time augmentation, in fp32 on the model's device (docs/explain.md).
+   *
+   * @throws VesselsegException.Usage when the region does not lie inside the photograph, the member does not
+   *                                  exist, or the network input is too large
+   */
+  public synchronized Explanation explain(BufferedImage photo, Region region, Explanation.Method method,
+      Explanation.Settings settings) {
+    if (closed) {
+      throw new IllegalStateException("this VesselSegmenter is closed: open a new one to explain photographs");
+    }
+    long t0 = System.nanoTime();
+    RgbImage img = ImageFiles.toRgb(photo);
+    byte[] mask = region.mask(img.width(), img.height());
+    Predictor.Photo p = new Predictor.Photo(img.chw(), img.width(), img.height(),
+        FovEstimator.estimate(img.chw(), img.width(), img.height()));
+    var explainer = new io.vesselseg.infer.Explainer(loaded.network(), predictors.get(Tta.NONE), settings.member(),
+        fovDiameter);
+    var m = explainer.explain(p, mask, io.vesselseg.infer.Explainer.Method.valueOf(method.name()),
+        io.vesselseg.model.Attribution.Layer.valueOf(settings.layer().name()), settings.steps(), settings.samples(),
+        settings.sigma(), settings.seed());
+    return new Explanation(method, settings, img.width(), img.height(), m.map(), m.target(), m.baselineTarget(),
+        m.mapSum(), m.inputWidth(), m.inputHeight(), (System.nanoTime() - t0) / 1e9);
+  }
+
   /** The model's name: {@code built-in} or its file's path. */
   public String modelName() {
     return name;

@@ -78,6 +78,24 @@ public final class Predictor {
   /** A photograph to predict: planar RGB [3,height,width] in [0,1] and its FOV mask (0/1). */
   public record Photo(float[] rgb, int width, int height, byte[] fov) {}
 
+  /** What the network reads for a photograph: its channels, planar [3,height,width], raw (not normalised). */
+  public record Input(float[] channels, int width, int height) {}
+
+  /**
+   * The network input for a photograph: resampled so that its FOV's diameter matches {@code modelFovDiameter}
+   * when they differ by more than {@link #RESCALE_TOLERANCE} ({@code <= 0}: never), then turned into the
+   * model's {@link InputChannels}. Predictions and explanations both start here.
+   */
+  public Input input(Photo ph, double modelFovDiameter) {
+    int d = Resize.fovDiameter(ph.fov(), ph.width(), ph.height());
+    double scale = modelFovDiameter > 0 && d > 0 ? modelFovDiameter / d : 1;
+    boolean resample = Math.abs(scale - 1) > RESCALE_TOLERANCE;
+    int nw = resample ? Math.max(8, (int) Math.round(ph.width() * scale)) : ph.width();
+    int nh = resample ? Math.max(8, (int) Math.round(ph.height() * scale)) : ph.height();
+    float[] rgb = resample ? Resize.bilinear(ph.rgb(), 3, ph.width(), ph.height(), nw, nh) : ph.rgb();
+    return new Input(channels.apply(rgb, nw, nh), nw, nh);
+  }
+
   /**
    * {@link #probabilities(float[], int, int, byte[], double)} of several photographs, in their order. Those
    * whose network input has the same size (after resampling) and fits one forward pass go through the network
@@ -104,18 +122,14 @@ public final class Predictor {
     int[][] size = new int[photos.size()][];
     float[][] input = new float[photos.size()][];
     for (int k = 0; k < photos.size(); k++) {
-      Photo ph = photos.get(k);
-      int d = Resize.fovDiameter(ph.fov(), ph.width(), ph.height());
-      double scale = modelFovDiameter > 0 && d > 0 ? modelFovDiameter / d : 1;
-      boolean resample = Math.abs(scale - 1) > RESCALE_TOLERANCE;
-      int nw = resample ? Math.max(8, (int) Math.round(ph.width() * scale)) : ph.width();
-      int nh = resample ? Math.max(8, (int) Math.round(ph.height() * scale)) : ph.height();
-      float[] rgb = resample ? Resize.bilinear(ph.rgb(), 3, ph.width(), ph.height(), nw, nh) : ph.rgb();
+      Input in = input(photos.get(k), modelFovDiameter);
+      int nw = in.width();
+      int nh = in.height();
       size[k] = new int[] {nw, nh};
       if ((long) nw * nh > maxFullPixels) {
-        out[k] = tiled(channels.apply(rgb, nw, nh), nw, nh, spread);
+        out[k] = tiled(in.channels(), nw, nh, spread);
       } else {
-        input[k] = channels.apply(rgb, nw, nh);
+        input[k] = in.channels();
         sameSize.computeIfAbsent((long) nh << 32 | nw, key -> new ArrayList<>()).add(k);
       }
     }

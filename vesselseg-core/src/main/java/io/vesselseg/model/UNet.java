@@ -121,6 +121,20 @@ public final class UNet extends Module {
     return s[s.length - 1];
   }
 
+  /**
+   * {@link #forward}, recording the activations Seg-Grad-CAM reads ({@link Attribution}) into {@code taps}: the
+   * output of the bottleneck block as {@code "bottleneck"} and of each decoder block as {@code "dec" + level},
+   * all of the stage whose logits are the output (the second one of a W-Net). They are on the stage's padded
+   * grid ({@link #padded}): {@code 2^depth} times the activation's size, cropped by the caller.
+   */
+  Tensor forward(Tensor x, java.util.Map<String, Tensor> taps) {
+    if (refiner != null) {
+      Tensor first = padded(x, 1 << arch.depth(), this::forwardAligned);
+      return refiner.forward(refinerInput(x, first), taps);
+    }
+    return padded(x, 1 << arch.depth(), y -> forwardAligned(y, taps));
+  }
+
   /** Every stage's logits [N,1,H,W], first to last (one for a plain U-Net, two for a W-Net). */
   Tensor[] stages(Tensor x) {
     Tensor first = padded(x, 1 << arch.depth(), this::forwardAligned);
@@ -183,6 +197,11 @@ public final class UNet extends Module {
   }
 
   private Tensor forwardAligned(Tensor x) {
+    return forwardAligned(x, null);
+  }
+
+  /** The U-Net on an input of aligned size; {@code taps}, when not null, receives the activations. */
+  private Tensor forwardAligned(Tensor x, java.util.Map<String, Tensor> taps) {
     List<Tensor> skips = new ArrayList<>();
     Tensor y = x;
     for (Block enc : encoders) {
@@ -191,10 +210,16 @@ public final class UNet extends Module {
       y = max_pool2d(y, 2, 2);
     }
     y = bottleneck.forward(y, dropBlock);
+    if (taps != null) {
+      taps.put("bottleneck", y);
+    }
     for (int i = 0; i < ups.size(); i++) {
       Tensor skip = skips.get(skips.size() - 1 - i);
       y = ups.get(i).forward(y);
       y = decoders.get(i).forward(cat(new TensorVector(skip, y), 1), dropBlock);
+      if (taps != null) {
+        taps.put("dec" + (decoders.size() - 1 - i), y);
+      }
     }
     return head.forward(y);
   }
