@@ -70,8 +70,6 @@ final class PhotoTask implements Serializable {
   Iterator<Row> partition(Iterator<Row> paths) {
     Configuration conf = new Configuration(false);
     hadoop.forEach(conf::set);
-    TaskContext task = TaskContext.get();
-    VesselSegmenter.threads(task == null ? 0 : task.cpus());
     VesselSegmenter segmenter = null;
     List<Row> rows = new ArrayList<>();
     try {
@@ -84,6 +82,8 @@ final class PhotoTask implements Serializable {
           continue;
         }
         if (segmenter == null) {
+          TaskContext task = TaskContext.get();
+          VesselSegmenter.threads(task == null ? 0 : task.cpus());   // libtorch threads = this task's cores
           segmenter = SegmenterPool.borrow(model, rescale);
           if (!segmenter.modelSha256().equals(modelSha256)) {
             throw new IllegalStateException("model " + model + " on this executor has SHA-256 "

@@ -54,7 +54,8 @@ class BatchJobTest {
     Files.write(photos.resolve("truncated.png"), Arrays.copyOf(whole, whole.length / 3));
     Files.writeString(photos.resolve("notes.txt"), "not a photograph: left out by its extension");
     spark = SparkSession.builder().master("local[2]").appName("BatchJobTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.debug.maxToStringFields", "200").getOrCreate();
   }
 
   @AfterAll
