@@ -119,7 +119,8 @@ public final class BatchJob {
         throw new VesselsegException.Data("no photographs at " + input + ": " + e.getMessage().lines().findFirst()
             .orElse("") + " (expected a folder or glob of photographs, or a .csv/.parquet table of paths)", e);
       }
-      List<String> photos = java.util.Arrays.stream(files).filter(BatchJob::isPhotograph).toList();
+      List<String> photos = java.util.Arrays.stream(files).filter(BatchJob::isPhotograph).map(BatchJob::qualify)
+          .toList();
       table = spark.createDataset(photos, Encoders.STRING()).toDF("path");
     }
     table = table.distinct();
@@ -136,7 +137,10 @@ public final class BatchJob {
     return EXTENSIONS.contains(lower.substring(lower.lastIndexOf('.') + 1));
   }
 
-  /** A path as Spark's file listing spells it: relative or scheme-less local paths become {@code file:/...}. */
+  /**
+   * A path in one spelling whatever the input's kind (it names the outputs): Hadoop's ({@code file:/a/b.png},
+   * not {@code file:///a/b.png}); relative or scheme-less local paths become absolute {@code file:/...}.
+   */
   static String qualify(String path) {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
     if (p.toUri().getScheme() != null) {

@@ -65,7 +65,8 @@ public final class SparkBenchmark {
     }
     for (String master : masters) {
       SparkSession spark = SparkSession.builder().master(master).appName("vesselseg bench spark")
-          .config("spark.ui.enabled", "false").getOrCreate();
+          .config("spark.ui.enabled", "false")
+          .config("spark.sql.debug.maxToStringFields", "200").getOrCreate();
       try {
         String key = master.replaceAll("[^A-Za-z0-9]+", "");   // local[2] -> local2
         long t0 = System.nanoTime();

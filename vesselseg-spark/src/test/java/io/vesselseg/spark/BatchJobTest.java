@@ -88,6 +88,8 @@ class BatchJobTest {
 
     List<Row> rows = table(out);
     assertEquals(inputs, rows.stream().map(r -> r.<String>getAs("path")).distinct().count(), "no duplicates");
+    assertTrue(rows.get(0).<String>getAs("path").startsWith("file:/" + dir.toString().substring(1)), "Hadoop's "
+        + "spelling of a local path: " + rows.get(0).getAs("path"));
     Map<Boolean, List<Row>> byError = rows.stream()
         .collect(Collectors.partitioningBy(r -> r.getAs("error") != null));
     List<String> failed = byError.get(true).stream()
@@ -142,6 +144,9 @@ class BatchJobTest {
     Row missing = table(out).stream().filter(r -> r.<String>getAs("path").endsWith("nowhere.png")).findFirst()
         .orElseThrow();
     assertTrue(missing.<String>getAs("error").contains("not found"), missing.<String>getAs("error"));
+    List<String> paths = table(out).stream().map(r -> r.<String>getAs("path")).toList();
+    assertEquals(List.of("file:" + photos.resolve("photo_001.png"), "file:" + photos.resolve("photo_002.png"),
+        "file:" + dir.resolve("nowhere.png")).stream().sorted().toList(), paths, "one spelling for a plain path and a file:/// URI");
   }
 
   @Test
