@@ -323,6 +323,17 @@ public final class VesselSegmenter implements AutoCloseable {
         m.mapSum(), m.inputWidth(), m.inputHeight(), (System.nanoTime() - t0) / 1e9);
   }
 
+  /**
+   * Sets how many threads libtorch uses for one forward pass, for the whole JVM (every instance): e.g. a
+   * batch job's cores per task, so that parallel tasks do not oversubscribe the machine.
+   *
+   * @param n threads; {@code n <= 0}: one per available core
+   * @return the count set
+   */
+  public static int threads(int n) {
+    return io.vesselseg.model.Engine.threads(n);
+  }
+
   /** The model's name: {@code built-in} or its file's path. */
   public String modelName() {
     return name;

@@ -18,13 +18,13 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures and write them as JSON.",
     subcommands = {BenchCommand.Soak.class, BenchCommand.Speed.class, BenchInferCommand.class,
-        BenchCommand.Serve.class, BenchCommand.ServeSoakCommand.class})
+        BenchCommand.Serve.class, BenchCommand.ServeSoakCommand.class, BenchSparkCommand.class})
 final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-        "a benchmark is required: soak, speed, infer, serve or serve-soak");
+        "a benchmark is required: soak, speed, infer, serve, serve-soak or spark");
   }
 
   /** {@code vesselseg bench soak}: resident memory over thousands of training steps and predictions. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     version = "vesselseg " + Version.VESSELSEG + ", libtorch " + Version.LIBTORCH,
     description = "Train, evaluate and run U-Net segmenters of retinal vessels in fundus photographs.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SegmentCommand.class,
-        MeasureCommand.class, ExplainCommand.class,
+        MeasureCommand.class, ExplainCommand.class, BatchCommand.class,
         ServeCommand.class, VisualizeCommand.class, VerifyCommand.class, ExportCommand.class, CrossvalCommand.class,
         EnsembleCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
