@@ -103,6 +103,11 @@ final class TrainCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE})")
   int fold;
 
+  @Option(names = "--train-images", paramLabel = "K", defaultValue = "0",
+      description = "train on only K of the images left after the validation images, chosen by --seed (the "
+          + "few-label regime; recorded in the run's config); 0: all of them (default)")
+  int trainImages;
+
   @Option(names = "--thresholds-from", paramLabel = "REFERENCE",
       description = "with --validation-images 0: take the thresholds of this run directory or model file (a "
           + "run of the same recipe that held images out) or crossval --json file (the folds' pooled ones)")
@@ -191,7 +196,7 @@ final class TrainCommand implements Callable<Integer> {
   TrainConfig config() {
     int e = epochs != null ? epochs : (maxMinutes > 0 ? 0 : Schedule.EPOCHS);
     return new TrainConfig(
-        new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom),
+        new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom, trainImages),
         new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, lr, weightDecay, warmupSteps),
         new Sampling(patchSize, augment, input),
         new Objective(EnsembleTraining.memberLosses(loss, members).get(0), ema, dropBlock,
