@@ -30,7 +30,7 @@ final class DataOptions {
     return open(split).loadAll();
   }
 
-  /** Verifies the folder (not the synthetic set), then opens {@code split} to be decoded one photograph at a time. */
+  /** Verifies the folder (not the synthetic set), then opens {@code split}, decoded a photograph at a time. */
   SampleSource open(String split) {
     if (!data.equalsIgnoreCase("synthetic")) {
       var problems = DatasetVerifier.verify(Path.of(data), format);

@@ -83,8 +83,9 @@ public record EvaluationReport(
   /**
    * The report as an insertion-ordered JSON-ready map. Top-level keys: {@code label, threshold, pixels, images,
    * f1, iou, accuracy, sensitivity, specificity, precision, mcc, auc_roc, auc_pr} (pooled), {@code tp, fp, fn,
-   * tn} (pooled counts), {@code auc_roc_error_bound, auc_pr_error_bound}, {@code mean} (object of per-image means with the same metric keys) and
-   * {@code per_image} (list of {@link ImageScore#toJson()} objects). Undefined (NaN) values are null.
+   * tn} (pooled counts), {@code auc_roc_error_bound, auc_pr_error_bound}, {@code mean} (object of per-image
+   * means with the same metric keys) and {@code per_image} (list of {@link ImageScore#toJson()} objects).
+   * Undefined (NaN) values are null.
    */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();

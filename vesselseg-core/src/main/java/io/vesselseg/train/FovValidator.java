@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * Validates on held-out training images: whole-image prediction, then pooled FOV F1 at the F1-maximising
- * threshold, AUC-ROC and mean BCE inside the FOV, the pixels pooled in a fixed-size {@link ScoreHistogram}. The threshold chosen here is the one shipped with the
- * model, so the test split never influences it.
+ * threshold, AUC-ROC and mean BCE inside the FOV, the pixels pooled in a fixed-size {@link ScoreHistogram}.
+ * The threshold chosen here is the one shipped with the model, so the test split never influences it.
  */
 public final class FovValidator implements Validator {
 

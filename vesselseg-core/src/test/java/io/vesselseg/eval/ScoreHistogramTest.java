@@ -139,7 +139,7 @@ class ScoreHistogramTest {
     ScoreHistogram h = new ScoreHistogram();
     long empty = h.binBytes();
     assertEquals(24L * ScoreHistogram.BINS, empty);
-    assertTrue(ScoreHistogram.BINS < 1 << 21, "about 2^20 bins");
+    assertEquals(1_277_956, ScoreHistogram.BINS, "about 2^20 bins, as the class comment states");
     SplittableRandom r = new SplittableRandom(5);
     float[] s = new float[1 << 20];
     byte[] t = new byte[s.length];
