@@ -52,7 +52,7 @@ final class CrossvalCommand implements Callable<Integer> {
   public Integer call() {
     Tta mode = tta8 ? Tta.D8 : tta ? Tta.FLIPS : Tta.NONE;
     CrossValidation.Weights w = CrossValidation.Weights.parse(weights);
-    var result = CrossValidation.run(runs, dataOptions.load("training"), mode, w, ttaThresholds, device,
+    var result = CrossValidation.run(runs, dataOptions.open("training"), mode, w, ttaThresholds, device,
         id -> System.err.println("predicted " + id));
     System.out.println(result.toTable());
     if (json != null) {

@@ -4,6 +4,7 @@ import io.vesselseg.VesselsegException;
 import io.vesselseg.data.DatasetVerifier;
 import io.vesselseg.data.Datasets;
 import io.vesselseg.data.Sample;
+import io.vesselseg.data.SampleSource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -26,6 +27,11 @@ final class DataOptions {
 
   /** Verifies the folder (not the synthetic set), then loads {@code split}. */
   List<Sample> load(String split) {
+    return open(split).loadAll();
+  }
+
+  /** Verifies the folder (not the synthetic set), then opens {@code split}, decoded a photograph at a time. */
+  SampleSource open(String split) {
     if (!data.equalsIgnoreCase("synthetic")) {
       var problems = DatasetVerifier.verify(Path.of(data), format);
       if (DatasetVerifier.hasErrors(problems)) {
@@ -37,6 +43,6 @@ final class DataOptions {
       }
     }
     LoggerFactory.getLogger(DataOptions.class).info("{} (using {})", Datasets.describe(data, format), split);
-    return Datasets.load(data, split, format);
+    return Datasets.open(data, split, format);
   }
 }

@@ -70,14 +70,7 @@ final class DemoCommand implements Callable<Integer> {
     Path pictures = out.resolve("predictions");
     try (var net = loaded.network()) {
       float t = loaded.meta().thresholds().plain();
-      var result = ModelEvaluation.run(new Predictor(net, false), test, t, false, id -> { });
-      System.out.println("\nscores on " + test.size() + " unseen synthetic images (inside the FOV):");
-      System.out.println(result.model().toTable());
-      Map<String, Object> doc = new LinkedHashMap<>(result.model().toJson());
-      EvaluateCommand.write(out.resolve("metrics.json"), doc);
-      for (int i = 0; i < test.size(); i++) {
-        Sample s = test.get(i);
-        float[] p = result.probabilities().get(i);
+      var result = ModelEvaluation.run(new Predictor(net, false), test, t, false, 0, (s, p, score) -> {
         byte[] mask = VesselMask.of(p, t, s.fov());
         ImageFiles.writePng(pictures.resolve(s.id() + "_photo.png"), Overlay.photo(s.rgb(), s.width(),
             s.height()));
@@ -86,7 +79,11 @@ final class DemoCommand implements Callable<Integer> {
         ImageFiles.writeMaskPng(pictures.resolve(s.id() + "_mask.png"), mask, s.width(), s.height());
         ImageFiles.writePng(pictures.resolve(s.id() + "_overlay.png"),
             Overlay.errors(s.rgb(), s.width(), s.height(), mask, s.vessel(), s.fov()));
-      }
+      });
+      System.out.println("\nscores on " + test.size() + " unseen synthetic images (inside the FOV):");
+      System.out.println(result.model().toTable());
+      Map<String, Object> doc = new LinkedHashMap<>(result.model().toJson());
+      EvaluateCommand.write(out.resolve("metrics.json"), doc);
     }
     System.out.println("\nrun directory (model, run.json, metrics.csv): " + runDir.toAbsolutePath());
     System.out.println("predictions and overlays (green: found, red: false alarm, blue: missed): "

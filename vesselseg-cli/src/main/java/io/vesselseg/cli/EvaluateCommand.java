@@ -43,7 +43,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var samples = dataOptions.load(split);
+    var samples = dataOptions.open(split);
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       float threshold = modelOptions.threshold(loaded);

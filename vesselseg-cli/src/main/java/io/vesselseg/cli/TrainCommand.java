@@ -103,6 +103,11 @@ final class TrainCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE})")
   int fold;
 
+  @Option(names = "--train-images", paramLabel = "K", defaultValue = "0",
+      description = "train on only K of the images left after the validation images, chosen by --seed (the "
+          + "few-label regime; recorded in the run's config); 0: all of them (default)")
+  int trainImages;
+
   @Option(names = "--thresholds-from", paramLabel = "REFERENCE",
       description = "with --validation-images 0: take the thresholds of this run directory or model file (a "
           + "run of the same recipe that held images out) or crossval --json file (the folds' pooled ones)")
@@ -215,7 +220,7 @@ final class TrainCommand implements Callable<Integer> {
     double peak = lr != null ? lr : fineTune ? Schedule.FINE_TUNE_LR : Schedule.LR;
     int warmup = warmupSteps != null ? warmupSteps : fineTune ? Schedule.FINE_TUNE_WARMUP_STEPS : Schedule.WARMUP_STEPS;
     return new TrainConfig(
-        new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom),
+        new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom, trainImages),
         new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, peak, weightDecay, warmup),
         new Sampling(patchSize, augment, input),
         new Objective(EnsembleTraining.memberLosses(loss, members).get(0), ema, dropBlock,

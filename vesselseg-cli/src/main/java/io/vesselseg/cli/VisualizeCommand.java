@@ -28,7 +28,7 @@ final class VisualizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var samples = dataOptions.load(split);
+    var samples = dataOptions.open(split);
     Checkpoint.Loaded loaded = modelOptions.load();
     try (var net = loaded.network()) {
       String heading = "vesselseg: " + Models.describe(modelOptions.model) + " on " + dataOptions.data

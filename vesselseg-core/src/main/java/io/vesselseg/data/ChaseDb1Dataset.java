@@ -54,6 +54,11 @@ public final class ChaseDb1Dataset {
    * @throws VesselsegException.Data for a missing folder or file, an unreadable file or a size mismatch
    */
   public static List<Sample> load(Path root, String split) {
+    return open(root, split).loadAll();
+  }
+
+  /** As {@link #load}, but decoding each photograph only when asked for (see {@link SampleSource}). */
+  public static SampleSource open(Path root, String split) {
     DatasetFiles.checkSplit(split);
     DatasetFiles.checkRoot(root, "CHASE_DB1", LAYOUT);
     DatasetFiles files = files(root);
@@ -61,7 +66,7 @@ public final class ChaseDb1Dataset {
       throw new VesselsegException.Data("CHASE_DB1 folder " + root + " has no images named like Image_01L.jpg; "
           + "found " + DatasetFiles.firstEntries(root) + "; " + LAYOUT);
     }
-    return files.split(split).load();
+    return files.split(split).open();
   }
 
   /** The files of every image, paired without decoding anything. */

@@ -55,11 +55,12 @@ record DatasetFiles(String layout, Path root, List<Entry> entries, List<Path> un
   }
 
   /**
-   * Decodes every entry, estimating the FOV where the entry has no FOV file.
+   * Checks the pairing and that every file exists, then returns a source that decodes each entry when asked
+   * (estimating the FOV where the entry has no FOV file), holding none.
    *
-   * @throws VesselsegException.Data at the first pairing issue, missing, unreadable or mis-sized file
+   * @throws VesselsegException.Data at the first pairing issue or missing file
    */
-  List<Sample> load() {
+  SampleSource open() {
     if (!issues.isEmpty()) {
       Issue first = issues.get(0);
       throw new VesselsegException.Data(first.message());
@@ -68,22 +69,34 @@ record DatasetFiles(String layout, Path root, List<Entry> entries, List<Path> un
       throw new VesselsegException.Data(layout + " folder " + root + " has no images for this split; "
           + "point --data at the unpacked " + layout + " folder");
     }
-    List<Sample> out = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       String name = e.image().getFileName().toString();
       requireFile(e.vessel(), name);
       requireFile(e.vessel2(), name);
       requireFile(e.fov(), name);
-      RgbImage img = ImageFiles.readRgb(e.image());
-      int w = img.width();
-      int h = img.height();
-      byte[] vessel = e.vessel() == null ? null : ImageFiles.readMask(e.vessel(), w, h, name);
-      byte[] vessel2 = e.vessel2() == null ? null : ImageFiles.readMask(e.vessel2(), w, h, name);
-      boolean estimated = e.fov() == null;
-      byte[] fov = estimated ? FovEstimator.estimate(img.chw(), w, h) : ImageFiles.readMask(e.fov(), w, h, name);
-      out.add(new Sample(e.id(), w, h, img.chw(), vessel, vessel2, fov, estimated));
     }
-    return out;
+    return SampleSource.lazy(entries.stream().map(Entry::id).toList(), i -> decode(entries.get(i)));
+  }
+
+  /**
+   * Decodes every entry ({@link #open()}, then each decoded and held).
+   *
+   * @throws VesselsegException.Data at the first pairing issue, missing, unreadable or mis-sized file
+   */
+  List<Sample> load() {
+    return open().loadAll();
+  }
+
+  private static Sample decode(Entry e) {
+    String name = e.image().getFileName().toString();
+    RgbImage img = ImageFiles.readRgb(e.image());
+    int w = img.width();
+    int h = img.height();
+    byte[] vessel = e.vessel() == null ? null : ImageFiles.readMask(e.vessel(), w, h, name);
+    byte[] vessel2 = e.vessel2() == null ? null : ImageFiles.readMask(e.vessel2(), w, h, name);
+    boolean estimated = e.fov() == null;
+    byte[] fov = estimated ? FovEstimator.estimate(img.chw(), w, h) : ImageFiles.readMask(e.fov(), w, h, name);
+    return new Sample(e.id(), w, h, img.chw(), vessel, vessel2, fov, estimated);
   }
 
   private void requireFile(Path file, String imageName) {

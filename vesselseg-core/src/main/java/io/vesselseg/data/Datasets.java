@@ -55,6 +55,14 @@ public final class Datasets {
    * @throws VesselsegException.Data when the folder is missing, not in the layout, or broken
    */
   public static List<Sample> load(String data, String split, String format) {
+    return open(data, split, format).loadAll();
+  }
+
+  /**
+   * As {@link #load(String, String, String)}, but each photograph is decoded only when asked for, so one pass
+   * over the split holds one photograph at a time (see {@link SampleSource}). Files are paired and checked now.
+   */
+  public static SampleSource open(String data, String split, String format) {
     DatasetFiles.checkSplit(split);
     String fmt = normaliseFormat(format);
     if (isSynthetic(data)) {
@@ -65,7 +73,7 @@ public final class Datasets {
       if (!"training".equals(split)) {
         out.addAll(SyntheticFundus.dataset(6, 98765L, SYNTHETIC_SIZE, SYNTHETIC_SIZE));
       }
-      return out;
+      return SampleSource.of(out);
     }
     Path root = folder(data);
     String layout = fmt.equals("auto") ? detect(root) : fmt;
@@ -73,11 +81,11 @@ public final class Datasets {
       throw notRecognised(root);
     }
     return switch (layout) {
-      case "drive" -> DriveDataset.load(root, split);
-      case "hrf" -> HrfDataset.load(root, split);
-      case "folder" -> FolderDataset.load(root, split);
-      case "chase_db1" -> ChaseDb1Dataset.load(root, split);
-      case "stare" -> StareDataset.load(root, split);
+      case "drive" -> DriveDataset.open(root, split);
+      case "hrf" -> HrfDataset.open(root, split);
+      case "folder" -> FolderDataset.open(root, split);
+      case "chase_db1" -> ChaseDb1Dataset.open(root, split);
+      case "stare" -> StareDataset.open(root, split);
       default -> throw new IllegalStateException("unhandled format " + layout);
     };
   }

@@ -66,6 +66,11 @@ public final class DriveDataset {
    * @throws VesselsegException.Data for a missing folder or file, an unreadable file or a size mismatch
    */
   public static List<Sample> load(Path root, String split) {
+    return open(root, split).loadAll();
+  }
+
+  /** As {@link #load}, but decoding each photograph only when asked for (see {@link SampleSource}). */
+  public static SampleSource open(Path root, String split) {
     DatasetFiles.checkSplit(split);
     DatasetFiles.checkRoot(root, "DRIVE", LAYOUT);
     List<String> splits = new ArrayList<>();
@@ -97,7 +102,7 @@ public final class DriveDataset {
             + "named like 21_training.tif or 01_test.tif; " + LAYOUT);
       }
     }
-    return files.load();
+    return files.open();
   }
 
   /** The files of every split that has an {@code images} folder, paired without decoding anything. */

@@ -63,6 +63,11 @@ public final class FolderDataset {
    * @throws VesselsegException.Data for a missing folder or file, an unreadable file or a size mismatch
    */
   public static List<Sample> load(Path root, String split) {
+    return open(root, split).loadAll();
+  }
+
+  /** As {@link #load}, but decoding each photograph only when asked for (see {@link SampleSource}). */
+  public static SampleSource open(Path root, String split) {
     DatasetFiles.checkSplit(split);
     DatasetFiles.checkRoot(root, "folder dataset", LAYOUT);
     boolean subfolders = hasSplitFolders(root);
@@ -78,7 +83,7 @@ public final class FolderDataset {
     if (files.entries().isEmpty()) {
       throw new VesselsegException.Data("folder dataset " + root + " has no images in images/; " + LAYOUT);
     }
-    return files.split(split).load();
+    return files.split(split).open();
   }
 
   /** True when both {@code training/images} and {@code test/images} exist. */

@@ -58,6 +58,11 @@ public final class HrfDataset {
    * @throws VesselsegException.Data for a missing folder or file, an unreadable file or a size mismatch
    */
   public static List<Sample> load(Path root, String split) {
+    return open(root, split).loadAll();
+  }
+
+  /** As {@link #load}, but decoding each photograph only when asked for (see {@link SampleSource}). */
+  public static SampleSource open(Path root, String split) {
     DatasetFiles.checkSplit(split);
     DatasetFiles.checkRoot(root, "HRF", LAYOUT);
     for (String dir : new String[] {"images", "manual1", "mask"}) {
@@ -71,7 +76,7 @@ public final class HrfDataset {
       throw new VesselsegException.Data("HRF folder " + root.resolve("images") + " has no images named like "
           + "01_h.jpg; found " + DatasetFiles.firstEntries(root.resolve("images")) + "; " + LAYOUT);
     }
-    return files.split(split).load();
+    return files.split(split).open();
   }
 
   /** The files of every image, paired without decoding anything. */

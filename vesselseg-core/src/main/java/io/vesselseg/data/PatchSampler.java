@@ -71,7 +71,8 @@ public final class PatchSampler {
   private final List<Sample> samples;
   /** Per sample, a soft target map (width * height, e.g. a teacher's probabilities), or null: none. */
   private final List<float[]> soft;
-  private final int[][] fovPixels;
+  /** Per sample, its FOV pixels by rank (patch centres are drawn among them). */
+  private final FovIndex[] fovPixels;
   private final int patch;
   private final Augmentation aug;
 
@@ -108,21 +109,9 @@ public final class PatchSampler {
     this.soft = soft;
     this.patch = patch;
     this.aug = aug;
-    this.fovPixels = new int[samples.size()][];
+    this.fovPixels = new FovIndex[samples.size()];
     for (int i = 0; i < samples.size(); i++) {
-      byte[] fov = samples.get(i).fov();
-      int n = 0;
-      for (byte b : fov) {
-        n += b;
-      }
-      int[] idx = new int[Math.max(n, 1)];
-      int k = 0;
-      for (int p = 0; p < fov.length; p++) {
-        if (fov[p] != 0) {
-          idx[k++] = p;
-        }
-      }
-      fovPixels[i] = idx; // an empty FOV degenerates to pixel 0: patches are drawn from the corner
+      fovPixels[i] = FovIndex.of(samples.get(i).fov());
     }
   }
 
@@ -158,8 +147,8 @@ public final class PatchSampler {
     for (int b = 0; b < batch; b++) {
       int si = r.nextInt(samples.size());
       Sample s = samples.get(si);
-      int[] fov = fovPixels[si];
-      int centre = fov[r.nextInt(fov.length)];
+      FovIndex fov = fovPixels[si];
+      int centre = fov.pixel(r.nextInt(fov.size()));
       int x0 = clampOrigin(centre % s.width() - patch / 2, s.width());
       int y0 = clampOrigin(centre / s.width() - patch / 2, s.height());
       if (aug.resamples()) {

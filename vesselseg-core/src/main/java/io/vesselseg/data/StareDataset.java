@@ -71,6 +71,11 @@ public final class StareDataset {
    * @throws VesselsegException.Data for a missing folder or file, an unreadable file or a size mismatch
    */
   public static List<Sample> load(Path root, String split) {
+    return open(root, split).loadAll();
+  }
+
+  /** As {@link #load}, but decoding each photograph only when asked for (see {@link SampleSource}). */
+  public static SampleSource open(Path root, String split) {
     DatasetFiles.checkSplit(split);
     DatasetFiles.checkRoot(root, "STARE", LAYOUT);
     DatasetFiles files = files(root);
@@ -78,7 +83,7 @@ public final class StareDataset {
       throw new VesselsegException.Data("STARE folder " + root + " has no labelled images (im0001.ah.ppm); found "
           + DatasetFiles.firstEntries(root) + "; " + LAYOUT);
     }
-    return files.split(split).load();
+    return files.split(split).open();
   }
 
   /** The training ids for a sorted list of ids: the first half after the seeded shuffle. */

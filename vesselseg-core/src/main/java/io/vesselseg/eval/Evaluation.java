@@ -1,6 +1,5 @@
 package io.vesselseg.eval;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,7 +19,9 @@ public final class Evaluation {
    *
    * @param label     row label for the report, e.g. "model" or "2nd observer"
    * @param images    the images; each image's AUCs use only its own FOV pixels, pooled AUCs use all of them
-   * @param threshold decision threshold, typically {@link ScoreCollector#bestF1Threshold()} on validation
+   *                  (from a {@link ScoreHistogram}, with its error bounds; see {@link EvaluationAccumulator}
+   *                  to score images one at a time)
+   * @param threshold decision threshold, typically {@link #chooseThreshold} on validation
    * @throws IllegalArgumentException when there are no images, the threshold is NaN or arrays are inconsistent
    */
   public static EvaluationReport evaluate(String label, List<ScoredImage> images, float threshold) {
@@ -30,23 +31,9 @@ public final class Evaluation {
     if (Float.isNaN(threshold)) {
       throw new IllegalArgumentException("threshold is NaN");
     }
-    ScoreCollector pooled = new ScoreCollector();
-    Confusion total = Confusion.ZERO;
-    List<ImageScore> perImage = new ArrayList<>(images.size());
-    for (ScoredImage im : images) {
-      Confusion c = Confusion.of(im.prob(), im.truth(), im.fov(), threshold);
-      ScoreCollector own = new ScoreCollector();
-      own.add(im.prob(), im.truth(), im.fov());
-      perImage.add(new ImageScore(im.id(), c, own.aucRoc(), own.aucPr()));
-      pooled.add(im.prob(), im.truth(), im.fov());
-      total = total.plus(c);
-    }
-    List<Metrics> rows = new ArrayList<>(perImage.size());
-    for (ImageScore s : perImage) {
-      rows.add(s.metrics());
-    }
-    return new EvaluationReport(label, threshold, total, Metrics.of(total, pooled.aucRoc(), pooled.aucPr()),
-        Metrics.mean(rows), List.copyOf(perImage));
+    EvaluationAccumulator acc = new EvaluationAccumulator(label, threshold);
+    images.forEach(acc::add);
+    return acc.report();
   }
 
   /**
@@ -59,7 +46,8 @@ public final class Evaluation {
   }
 
   /**
-   * Chooses the threshold maximising pooled F1 over the FOV pixels of the given (validation) images.
+   * Chooses the threshold maximising pooled F1 over the FOV pixels of the given (validation) images (see
+   * {@link ScoreHistogram#bestF1Threshold()}).
    *
    * @throws IllegalArgumentException when there are no images
    */
@@ -67,7 +55,7 @@ public final class Evaluation {
     if (images == null || images.isEmpty()) {
       throw new IllegalArgumentException("no images to choose a threshold on");
     }
-    ScoreCollector pooled = new ScoreCollector();
+    ScoreHistogram pooled = new ScoreHistogram();
     for (ScoredImage im : images) {
       pooled.add(im.prob(), im.truth(), im.fov());
     }

@@ -19,6 +19,9 @@ import java.util.Map;
  * @param pooled    metrics of the pooled confusion, with pooled AUC-ROC and AUC-PR
  * @param mean      mean over images of each image's own metrics (NaN values skipped)
  * @param perImage  each image's scores, in input order
+ * @param aucRocErrorBound the largest possible difference between the pooled AUC-ROC and the exact one (the
+ *                  pooled AUCs come from a {@link ScoreHistogram}); 0 when exact, NaN when the AUC is
+ * @param aucPrErrorBound the same for the pooled AUC-PR
  */
 public record EvaluationReport(
     String label,
@@ -26,7 +29,9 @@ public record EvaluationReport(
     Confusion confusion,
     Metrics pooled,
     Metrics mean,
-    List<ImageScore> perImage) {
+    List<ImageScore> perImage,
+    double aucRocErrorBound,
+    double aucPrErrorBound) {
 
   private static final String[] COLUMNS = {"F1", "IoU", "Acc", "Se", "Sp", "MCC", "AUC-ROC", "AUC-PR"};
 
@@ -51,6 +56,10 @@ public record EvaluationReport(
     header(sb, "", w);
     row(sb, "pooled", w, pooled);
     row(sb, "per-image mean", w, mean);
+    if (aucRocErrorBound > 0 || aucPrErrorBound > 0) {
+      sb.append(String.format(Locale.ROOT, "pooled AUCs from a score histogram: within %.1e (ROC) and %.1e (PR) "
+          + "of the exact values%n", aucRocErrorBound, aucPrErrorBound));
+    }
     return sb.toString();
   }
 
@@ -74,8 +83,9 @@ public record EvaluationReport(
   /**
    * The report as an insertion-ordered JSON-ready map. Top-level keys: {@code label, threshold, pixels, images,
    * f1, iou, accuracy, sensitivity, specificity, precision, mcc, auc_roc, auc_pr} (pooled), {@code tp, fp, fn,
-   * tn} (pooled counts), {@code mean} (object of per-image means with the same metric keys) and
-   * {@code per_image} (list of {@link ImageScore#toJson()} objects). Undefined (NaN) values are null.
+   * tn} (pooled counts), {@code auc_roc_error_bound, auc_pr_error_bound}, {@code mean} (object of per-image
+   * means with the same metric keys) and {@code per_image} (list of {@link ImageScore#toJson()} objects).
+   * Undefined (NaN) values are null.
    */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -88,6 +98,8 @@ public record EvaluationReport(
     m.put("fp", confusion.fp());
     m.put("fn", confusion.fn());
     m.put("tn", confusion.tn());
+    m.put("auc_roc_error_bound", Double.isFinite(aucRocErrorBound) ? aucRocErrorBound : null);
+    m.put("auc_pr_error_bound", Double.isFinite(aucPrErrorBound) ? aucPrErrorBound : null);
     m.put("mean", mean.toMap());
     List<Map<String, Object>> list = new ArrayList<>(perImage.size());
     for (ImageScore s : perImage) {

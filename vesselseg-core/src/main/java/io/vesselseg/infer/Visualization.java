@@ -3,7 +3,6 @@ package io.vesselseg.infer;
 import io.vesselseg.data.ImageFiles;
 import io.vesselseg.data.Sample;
 import io.vesselseg.eval.EvaluationReport;
-import io.vesselseg.eval.ImageScore;
 import io.vesselseg.viz.IndexPage;
 import io.vesselseg.viz.Panel;
 import java.nio.file.Path;
@@ -14,8 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * The {@code visualize} service: predicts and scores every image of a split (as {@link ModelEvaluation}
- * does), then writes per image {@code <id>_panel.png} (input | probability | prediction | reference) and
- * {@code <id>_overlay.png} (TP/FP/FN error overlay with legend and F1), and an {@code index.html}.
+ * does, one photograph at a time), writing per image {@code <id>_panel.png} (input | probability | prediction |
+ * reference) and {@code <id>_overlay.png} (TP/FP/FN error overlay with legend and F1), and an {@code index.html}.
  */
 public final class Visualization {
 
@@ -28,16 +27,11 @@ public final class Visualization {
    * @param heading  headline of the index page (e.g. the model and the data)
    * @param progress called with each image id after it is written
    */
-  public static Result run(Predictor predictor, List<Sample> samples, float threshold, Path output,
+  public static Result run(Predictor predictor, Iterable<Sample> samples, float threshold, Path output,
       String heading, Consumer<String> progress) {
-    ModelEvaluation.Result eval = ModelEvaluation.run(predictor, samples, threshold, false, id -> { });
-    EvaluationReport report = eval.model();
     List<Path> panels = new ArrayList<>();
     List<Path> overlays = new ArrayList<>();
-    for (int i = 0; i < samples.size(); i++) {
-      Sample s = samples.get(i);
-      float[] prob = eval.probabilities().get(i);
-      ImageScore score = report.perImage().get(i);
+    ModelEvaluation.Result eval = ModelEvaluation.run(predictor, samples, threshold, false, 0, (s, prob, score) -> {
       double f1 = score.metrics().f1();
       String title = String.format(Locale.ROOT, "%s   F1 %.4f   AUC-ROC %.4f   threshold %.2f", s.id(), f1,
           score.aucRoc(), threshold);
@@ -48,7 +42,8 @@ public final class Visualization {
       panels.add(panel);
       overlays.add(overlay);
       progress.accept(s.id());
-    }
+    });
+    EvaluationReport report = eval.model();
     Path index = IndexPage.write(output, heading, report);
     return new Result(report, panels, overlays, index);
   }

@@ -2,8 +2,10 @@ package io.vesselseg.train;
 
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Sample;
+import io.vesselseg.data.SampleSource;
 import io.vesselseg.eval.Confusion;
 import io.vesselseg.eval.ScoreCollector;
+import io.vesselseg.eval.ScoreHistogram;
 import io.vesselseg.infer.Models;
 import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Calibration;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -181,7 +184,7 @@ public final class CrossValidation {
   private CrossValidation() {}
 
   /** {@link #run(List, List, Tta, Weights, boolean, String, Consumer)} of the best epochs, {@code tta} only. */
-  public static Result run(List<String> models, List<Sample> training, Tta tta, String device,
+  public static Result run(List<String> models, SampleSource training, Tta tta, String device,
       Consumer<String> progress) {
     return run(models, training, tta, Weights.BEST, false, device, progress);
   }
@@ -190,16 +193,17 @@ public final class CrossValidation {
    * Checks that {@code models} (run directories, whose {@code weights} are taken, or model files) are folds of
    * one recipe over {@code training}, then predicts each fold's held-out images with {@code tta} and scores
    * them; with {@code allModes} it also picks the pooled thresholds of the other test-time augmentation
-   * modes. Everything is checked before the first prediction; {@code progress} hears of each one.
+   * modes. Everything is checked before the first prediction; {@code progress} hears of each one. Held-out
+   * photographs are decoded one at a time (each once, for every mode) and scores pool in fixed-size
+   * {@link ScoreHistogram}s, so memory does not grow with the set.
    */
-  public static Result run(List<String> models, List<Sample> training, Tta tta, Weights weights,
+  public static Result run(List<String> models, SampleSource training, Tta tta, Weights weights,
       boolean allModes, String device, Consumer<String> progress) {
     if (models.size() < 2) {
       throw new VesselsegException.Usage("cross-validation needs the runs of at least 2 folds, found "
           + models.size() + ": train them with --fold 1, --fold 2, ... and pass every run directory");
     }
-    Map<String, Sample> byId = new HashMap<>();
-    training.forEach(s -> byId.put(s.id(), s));
+    java.util.Set<String> known = new HashSet<>(training.ids());
     List<SafeTensors.Contents> files = new ArrayList<>();
     List<Path> paths = new ArrayList<>();
     List<Integer> foldNumbers = new ArrayList<>();
@@ -215,7 +219,7 @@ public final class CrossValidation {
             + "0?), so it has no out-of-fold predictions: pass the runs of train --fold 1..K");
       }
       for (String id : ids) {
-        if (!byId.containsKey(id)) {
+        if (!known.contains(id)) {
           throw new VesselsegException.Usage(p + " held out " + id + ", which this dataset's training split "
               + "lacks: pass the --data the folds were trained on");
         }
@@ -260,7 +264,7 @@ public final class CrossValidation {
     if (allModes) {
       Arrays.stream(Tta.values()).filter(m -> m != tta).forEach(modes::add);
     }
-    Scored scored = score(files, paths, foldNumbers, byId, modes, ComputeDevice.resolve(device), progress);
+    Scored scored = score(files, paths, foldNumbers, training, modes, ComputeDevice.resolve(device), progress);
     return new Result(tta, weights, training.size(), firstRecipe, scored.folds(), scored.pooled(),
         scored.pooledAuc(), scored.pooledBest(), calibration);
   }
@@ -271,10 +275,10 @@ public final class CrossValidation {
 
   /** Predicts every fold's held-out images in each of {@code modes} (the first is the scored one). */
   private static Scored score(List<SafeTensors.Contents> files, List<Path> paths, List<Integer> foldNumbers,
-      Map<String, Sample> byId, List<Tta> modes, ComputeDevice device, Consumer<String> progress) {
+      SampleSource training, List<Tta> modes, ComputeDevice device, Consumer<String> progress) {
     List<Fold> folds = new ArrayList<>();
-    Map<Tta, ScoreCollector> all = new EnumMap<>(Tta.class);
-    modes.forEach(m -> all.put(m, new ScoreCollector()));
+    Map<Tta, ScoreHistogram> all = new EnumMap<>(Tta.class);
+    modes.forEach(m -> all.put(m, new ScoreHistogram()));
     Confusion pooled = Confusion.ZERO;
     for (int i = 0; i < files.size(); i++) {
       SafeTensors.Contents c = files.get(i);
@@ -283,29 +287,24 @@ public final class CrossValidation {
       double diameter = Models.fovDiameter(loaded, "auto");
       try (Network net = loaded.network()) {
         net.fuseForInference();
-        ScoreCollector scores = new ScoreCollector();
-        List<float[]> probabilities = new ArrayList<>();
-        for (Tta mode : modes) {
-          Predictor predictor = new Predictor(net, mode);
-          for (String id : ids) {
-            Sample s = byId.get(id);
-            float[] p = predictor.probabilities(s, diameter);
+        ScoreHistogram scores = new ScoreHistogram();
+        Map<Tta, Predictor> predictors = new EnumMap<>(Tta.class);
+        modes.forEach(m -> predictors.put(m, new Predictor(net, m)));
+        for (String id : ids) {
+          Sample s = training.get(id);
+          for (Tta mode : modes) {
+            float[] p = predictors.get(mode).probabilities(s, diameter);
             all.get(mode).add(p, s.vessel(), s.fov());
             if (mode == modes.get(0)) {
               scores.add(p, s.vessel(), s.fov());
-              probabilities.add(p);
             }
             progress.accept(modes.size() > 1 ? id + " (test-time augmentation " + mode.label() + ")" : id);
           }
         }
-        float threshold = scores.bestF1Threshold().threshold();
-        Confusion confusion = Confusion.ZERO;
-        for (int k = 0; k < ids.size(); k++) {
-          Sample s = byId.get(ids.get(k));
-          confusion = confusion.plus(Confusion.of(probabilities.get(k), s.vessel(), s.fov(), threshold));
-        }
-        pooled = pooled.plus(confusion);
-        folds.add(new Fold(paths.get(i).toString(), foldNumbers.get(i), ids, threshold, confusion,
+        // the threshold is a bin's smallest score: the confusion counted by the histogram there is exact
+        ScoreCollector.BestThreshold best = scores.bestF1Threshold();
+        pooled = pooled.plus(best.confusion());
+        folds.add(new Fold(paths.get(i).toString(), foldNumbers.get(i), ids, best.threshold(), best.confusion(),
             scores.aucRoc()));
       }
     }

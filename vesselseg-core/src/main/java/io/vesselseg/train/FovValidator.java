@@ -2,13 +2,14 @@ package io.vesselseg.train;
 
 import io.vesselseg.data.Sample;
 import io.vesselseg.eval.ScoreCollector;
+import io.vesselseg.eval.ScoreHistogram;
 import io.vesselseg.infer.Predictor;
 import java.util.List;
 
 /**
  * Validates on held-out training images: whole-image prediction, then pooled FOV F1 at the F1-maximising
- * threshold, exact AUC-ROC and mean BCE inside the FOV. The threshold chosen here is the one shipped with the
- * model, so the test split never influences it.
+ * threshold, AUC-ROC and mean BCE inside the FOV, the pixels pooled in a fixed-size {@link ScoreHistogram}.
+ * The threshold chosen here is the one shipped with the model, so the test split never influences it.
  */
 public final class FovValidator implements Validator {
 
@@ -40,7 +41,7 @@ public final class FovValidator implements Validator {
 
   @Override
   public Result validate() {
-    ScoreCollector scores = new ScoreCollector();
+    ScoreHistogram scores = new ScoreHistogram();
     List<float[]> probabilities = new java.util.ArrayList<>();
     double bce = 0;
     long n = 0;

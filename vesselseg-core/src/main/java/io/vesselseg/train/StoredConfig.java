@@ -63,14 +63,15 @@ final class StoredConfig {
   private static final String BEFORE_THEY_WERE_STORED = "{\"split_seed\": null, \"fold\": 1, \"thresholds_from\": "
       + "\"\", \"refine_depth\": 0, \"refine_channels\": 0, \"augment\": \"basic\", \"loss\": \"bce+dice\", "
       + "\"input\": \"rgb\", \"ema\": 0.0, \"dropblock\": 0.0, "
-      + "\"distill_from\": \"\", \"distill_weight\": 0.5, \"init\": \"\", \"freeze\": \"\"}";
+      + "\"distill_from\": \"\", \"distill_weight\": 0.5, \"init\": \"\", \"freeze\": \"\", \"train_images\": 0}";
 
   /**
    * Settings added after the configuration was grouped, with the value that reproduces what the versions before
    * them did, per group: a nested config that lacks one gets it.
    */
   private static final Map<String, Map<String, Object>> ADDED_SINCE_GROUPED = Map.of(
-      "objective", Map.of("distill_from", "", "distill_weight", 0.5, "init", "", "freeze", ""));
+      "objective", Map.of("distill_from", "", "distill_weight", 0.5, "init", "", "freeze", ""),
+      "data", Map.of("train_images", 0));
 
   private StoredConfig() {}
 

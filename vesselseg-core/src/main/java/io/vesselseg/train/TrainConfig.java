@@ -87,9 +87,11 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
    * @param thresholdsFrom   with no validation images: the model file or run directory of a run of the same
    *                         recipe that held images out, or the crossval JSON of its folds, whose thresholds
    *                         this model takes ("" otherwise)
+   * @param trainImages      train on only this many of the images left after the validation images are held
+   *                         out, chosen by the run's seed (the few-label regime); 0: all of them
    */
   public record Data(@JsonProperty("data") String dataset, int validationImages, int fold, Long splitSeed,
-      String thresholdsFrom) {
+      String thresholdsFrom, int trainImages) {
 
     public static final int VALIDATION_IMAGES = 3;
     public static final int FOLD = 1;
@@ -98,6 +100,7 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
       thresholdsFrom = thresholdsFrom == null ? "" : thresholdsFrom;
       require(dataset != null && !dataset.isBlank(), "data", dataset, "must name a dataset folder or 'synthetic'");
       require(validationImages >= 0, "validation-images", validationImages, "must be >= 0");
+      require(trainImages >= 0, "train-images", trainImages, "must be >= 0 (0: every training image)");
       require(fold >= 1, "fold", fold, "must be >= 1 (folds are numbered from 1)");
       require(fold == 1 || validationImages > 0, "fold", fold,
           "needs images held out: with --validation-images 0 there is nothing to fold");
@@ -109,18 +112,28 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
           "is only for --validation-images 0 (otherwise the held-out images pick the threshold)");
     }
 
+    /** Training on every image that is not held out. */
+    public Data(String dataset, int validationImages, int fold, Long splitSeed, String thresholdsFrom) {
+      this(dataset, validationImages, fold, splitSeed, thresholdsFrom, 0);
+    }
+
     /** {@code dataset} with {@value #VALIDATION_IMAGES} images held out (fold 1), split by the run's seed. */
     public static Data defaults(String dataset) {
       return new Data(dataset, VALIDATION_IMAGES, FOLD, null, "");
     }
 
     public Data withSplitSeed(Long seed) {
-      return new Data(dataset, validationImages, fold, seed, thresholdsFrom);
+      return new Data(dataset, validationImages, fold, seed, thresholdsFrom, trainImages);
+    }
+
+    /** Train on {@code k} of the images left after the validation images (0: all of them). */
+    public Data withTrainImages(int k) {
+      return new Data(dataset, validationImages, fold, splitSeed, thresholdsFrom, k);
     }
 
     /** Train on every image, taking the thresholds of {@code reference} ({@code --validation-images 0}). */
     public Data onEveryImage(String reference) {
-      return new Data(dataset, 0, 1, splitSeed, reference);
+      return new Data(dataset, 0, 1, splitSeed, reference, trainImages);
     }
   }
 

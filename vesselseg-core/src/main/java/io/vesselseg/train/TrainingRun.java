@@ -76,6 +76,30 @@ public final class TrainingRun {
     return List.of(train, val);
   }
 
+  /**
+   * The {@code k} images of {@code train} (what {@link #split} leaves to train on) that a run with {@code
+   * --train-images k} trains on: a shuffle seeded by {@code seed}, its first {@code k}, in input order; all of
+   * them when {@code k} is 0.
+   *
+   * @throws VesselsegException.Usage when {@code k} exceeds the images there are
+   */
+  public static List<Sample> trainingSubset(List<Sample> train, int k, long seed) {
+    if (k == 0) {
+      return train;
+    }
+    if (k > train.size()) {
+      throw new VesselsegException.Usage("--train-images " + k + ": only " + train.size() + " training images "
+          + "are left after the validation images are held out; use --train-images 1.." + train.size()
+          + " (or hold fewer out with --validation-images)");
+    }
+    List<Integer> idx = new ArrayList<>();
+    for (int i = 0; i < train.size(); i++) {
+      idx.add(i);
+    }
+    Collections.shuffle(idx, new Random(seed));
+    return idx.subList(0, k).stream().sorted().map(train::get).toList();
+  }
+
   /** Per-channel mean and std over the FOV pixels of {@code images} (RGB input). */
   public static Normalization normalization(List<Sample> images) {
     return normalization(images, InputChannels.RGB);
@@ -132,8 +156,10 @@ public final class TrainingRun {
     // a bad --thresholds-from is reported before the run directory is created
     BorrowedThresholds borrowed = requested.data().validationImages() == 0 && !resume
         ? borrowThresholds(requested) : null;
-    if (!resume) { // and so is a --fold these images cannot make, and a teacher that cannot teach
-      split(all, requested.data().validationImages(), requested.data().fold(), requested.data().splitSeed());
+    if (!resume) { // and so is a --fold or --train-images these images cannot make, and a teacher that cannot teach
+      TrainConfig.Data d = requested.data();
+      trainingSubset(split(all, d.validationImages(), d.fold(), d.splitSeed()).get(0), d.trainImages(),
+          requested.runtime().seed());
     }
     Initialization init = !resume && requested.objective().initializes()
         ? Initialization.open(requested.objective().init()) : null;
@@ -161,12 +187,13 @@ public final class TrainingRun {
     TrainConfig.Data data = cfg.data();
     List<List<Sample>> parts = split(all, data.validationImages(), data.fold(), data.splitSeed());
     List<Sample> val = parts.get(1);
+    List<Sample> labelled = trainingSubset(parts.get(0), data.trainImages(), cfg.runtime().seed());
     // patches are cut from training photographs brought to one scale (their median FOV diameter, which the
     // model records) and turned into the network's input; validation photographs stay as they are, since the
     // Predictor resamples them to that diameter (and the map back) as it does any photograph
     // (fine-tuning: at the scale the initial model learnt, so that it sees vessels at the size it knows)
-    int diameter = init != null && init.fovDiameter() > 0 ? init.fovDiameter() : medianFovDiameter(parts.get(0));
-    List<Sample> photographs = atOneScale(parts.get(0), diameter);
+    int diameter = init != null && init.fovDiameter() > 0 ? init.fovDiameter() : medianFovDiameter(labelled);
+    List<Sample> photographs = atOneScale(labelled, diameter);
     List<Sample> train = photographs.stream().map(cfg.sampling().inputChannels()::apply).toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
         threads, cfg.runtime().precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",

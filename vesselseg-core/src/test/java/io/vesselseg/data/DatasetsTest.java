@@ -56,6 +56,32 @@ class DatasetsTest {
   }
 
   @Test
+  void openDecodesEachPhotographOnlyWhenAskedAndKeepsNone() throws IOException {
+    Path drive = dir.resolve("drive");
+    for (int k = 1; k <= 3; k++) {
+      DriveDatasetTest.writeSample(drive, "test", k, 8, 6, false);
+    }
+    SampleSource source = Datasets.open(drive.toString(), "test", null);
+    assertEquals(List.of("01_test", "02_test", "03_test"), source.ids());
+    // decoded on request, not at opening: a photograph broken after opening fails only when reached
+    Files.write(drive.resolve("test/images/03_test.tif"), new byte[] {1, 2, 3});
+    java.util.Iterator<Sample> it = source.iterator();
+    Sample first = it.next();
+    assertEquals("01_test", first.id());
+    assertEquals("02_test", it.next().id());
+    assertThrows(VesselsegException.Data.class, it::next);
+    // nothing is cached: each request decodes anew
+    assertTrue(first != source.get(0));
+    assertEquals(first.id(), source.get("01_test").id());
+    assertEquals(null, source.get("nope"));
+    // files missing at opening are reported then, before any decoding
+    Files.delete(drive.resolve("test/mask/02_test_mask.gif"));
+    VesselsegException.Data e = assertThrows(VesselsegException.Data.class,
+        () -> Datasets.open(drive.toString(), "test", null));
+    assertTrue(e.getMessage().contains("02_test_mask.gif"), e.getMessage());
+  }
+
+  @Test
   void allSplitAndFormats() throws IOException {
     assertEquals(22, Datasets.load("synthetic", "all").size());
     Path drive = dir.resolve("drive");

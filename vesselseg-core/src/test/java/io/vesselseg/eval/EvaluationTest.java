@@ -166,4 +166,40 @@ class EvaluationTest {
         () -> new ScoredImage("img7", new float[4], new byte[4], new byte[5]));
     assertTrue(e.getMessage().contains("img7") && e.getMessage().contains("5"), e.getMessage());
   }
+
+  @Test
+  void imagesScoredOneAtATimeMatchTheExactPooledFigures() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+    EvaluationAccumulator acc = new EvaluationAccumulator("model", 0.5f);
+    ScoreCollector exact = new ScoreCollector();
+    List<ScoredImage> all = new java.util.ArrayList<>();
+    for (int k = 0; k < 5; k++) {
+      int n = 20_000;
+      float[] p = new float[n];
+      byte[] t = new byte[n];
+      byte[] fov = new byte[n];
+      for (int i = 0; i < n; i++) {
+        t[i] = (byte) (r.nextInt(6) == 0 ? 1 : 0);
+        p[i] = (float) Math.min(1, Math.max(0, r.nextGaussian() * 0.2 + (t[i] == 1 ? 0.7 : 0.3)));
+        fov[i] = (byte) (r.nextInt(10) == 0 ? 0 : 1);
+      }
+      ScoredImage im = new ScoredImage("im" + k, p, t, fov);
+      acc.add(im);
+      exact.add(p, t, fov);
+      all.add(im);
+      assertEquals("im" + k, acc.last().id());
+    }
+    EvaluationReport streamed = acc.report();
+    EvaluationReport listed = Evaluation.evaluate("model", all, 0.5f);
+    assertEquals(listed, streamed);
+    assertEquals(5, streamed.perImage().size());
+    assertEquals(exact.confusionAt(0.5f), streamed.confusion());
+    double bound = streamed.aucRocErrorBound();
+    assertTrue(bound >= 0 && bound < 1e-4, "bound " + bound);
+    assertTrue(Math.abs(streamed.pooled().aucRoc() - exact.aucRoc()) <= bound + 1e-12);
+    assertTrue(Math.abs(streamed.pooled().aucPr() - exact.aucPr()) <= streamed.aucPrErrorBound() + 1e-12);
+    assertEquals(bound, (Double) streamed.toJson().get("auc_roc_error_bound"), 0);
+    assertTrue(streamed.toTable().contains("score histogram"), streamed.toTable());
+    assertThrows(IllegalArgumentException.class, () -> new EvaluationAccumulator("m", 0.5f).report());
+  }
 }

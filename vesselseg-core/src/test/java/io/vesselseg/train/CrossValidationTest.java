@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.Sample;
+import io.vesselseg.data.SampleSource;
 import io.vesselseg.data.SyntheticFundus;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Precision;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrossValidationTest {
 
   private static final List<Sample> IMAGES = SyntheticFundus.dataset(6, 31, 64, 64);
+  private static final SampleSource TRAINING = SampleSource.of(IMAGES);
 
   @TempDir
   static Path dir;
@@ -54,7 +56,7 @@ class CrossValidationTest {
 
   @Test
   void eachFoldScoresTheImagesItHeldOutAndThePoolAddsThemUp() {
-    var r = CrossValidation.run(List.of(run("f1"), run("f2"), run("f3")), IMAGES, Tta.NONE, "cpu", id -> { });
+    var r = CrossValidation.run(List.of(run("f1"), run("f2"), run("f3")), TRAINING, Tta.NONE, "cpu", id -> { });
     Set<String> held = new HashSet<>();
     long tp = 0;
     for (var f : r.folds()) {
@@ -76,11 +78,11 @@ class CrossValidationTest {
   @Test
   void aRefitBorrowsThePooledOutOfFoldThresholdsOfTheFoldsLastEpochs() throws Exception {
     List<String> folds = List.of(run("f1"), run("f2"), run("f3"));
-    var last = CrossValidation.run(folds, IMAGES, Tta.NONE, CrossValidation.Weights.LAST, true, "cpu", id -> { });
+    var last = CrossValidation.run(folds, TRAINING, Tta.NONE, CrossValidation.Weights.LAST, true, "cpu", id -> { });
     assertTrue(last.folds().get(0).model().endsWith("last.safetensors"), last.folds().get(0).model());
     assertEquals(Set.of(Tta.NONE, Tta.FLIPS, Tta.D8), last.pooledBest().keySet());
     // one epoch each: the last epoch is the best one, so both weights score the same
-    var best = CrossValidation.run(folds, IMAGES, Tta.NONE, "cpu", id -> { });
+    var best = CrossValidation.run(folds, TRAINING, Tta.NONE, "cpu", id -> { });
     assertEquals(best.bestThreshold(), last.bestThreshold(), 0f);
     assertEquals(best.pooled().tp(), last.pooled().tp());
     assertEquals(Set.of(Tta.NONE), best.pooledBest().keySet());
@@ -108,7 +110,7 @@ class CrossValidationTest {
       io.vesselseg.infer.Models.export(run("f" + f), out, java.util.Map.of("calibration", cal));
       folds.add(out.toString());
     }
-    var r = CrossValidation.run(folds, IMAGES, Tta.NONE, "cpu", id -> { });
+    var r = CrossValidation.run(folds, TRAINING, Tta.NONE, "cpu", id -> { });
     assertEquals(-5.0, r.calibration().offset());
     Path json = dir.resolve("cv-cal.json");
     new ObjectMapper().writeValue(json.toFile(), r.toJson());
@@ -118,13 +120,13 @@ class CrossValidationTest {
     assertEquals(r.bestThreshold(), Float.parseFloat(meta.get("threshold")), 0f);
 
     var mixed = assertThrows(VesselsegException.Usage.class, () -> CrossValidation.run(
-        List.of(folds.get(0), run("f2")), IMAGES, Tta.NONE, "cpu", id -> { }));
+        List.of(folds.get(0), run("f2")), TRAINING, Tta.NONE, "cpu", id -> { }));
     assertTrue(mixed.getMessage().contains("calibrates its maps otherwise"), mixed.getMessage());
   }
 
   @Test
   void aCrossvalFileWithoutAPlainThresholdOrOfAnotherKindIsRefused() throws Exception {
-    var flips = CrossValidation.run(List.of(run("f1"), run("f2")), IMAGES, Tta.FLIPS, "cpu", id -> { });
+    var flips = CrossValidation.run(List.of(run("f1"), run("f2")), TRAINING, Tta.FLIPS, "cpu", id -> { });
     Path json = dir.resolve("cv-flips.json");
     new ObjectMapper().writeValue(json.toFile(), flips.toJson());
     var e = assertThrows(VesselsegException.Usage.class,
@@ -143,24 +145,24 @@ class CrossValidationTest {
   @Test
   void runsThatAreNotFoldsOfOneRecipeAreRefusedBeforeAnyPrediction() {
     var one = assertThrows(VesselsegException.Usage.class,
-        () -> CrossValidation.run(List.of(run("f1")), IMAGES, Tta.NONE, "cpu", id -> { }));
+        () -> CrossValidation.run(List.of(run("f1")), TRAINING, Tta.NONE, "cpu", id -> { }));
     assertTrue(one.getMessage().startsWith("cross-validation needs the runs of at least 2 folds, found 1"),
         one.getMessage());
     var twice = assertThrows(VesselsegException.Usage.class,
-        () -> CrossValidation.run(List.of(run("f1"), run("f1")), IMAGES, Tta.NONE, "cpu", id -> { }));
+        () -> CrossValidation.run(List.of(run("f1"), run("f1")), TRAINING, Tta.NONE, "cpu", id -> { }));
     assertTrue(twice.getMessage().contains("is held out by both") && twice.getMessage().contains("disjoint"),
         twice.getMessage());
     train(fold("other", 2, 1e-3, 2, ""));
     var recipe = assertThrows(VesselsegException.Usage.class,
-        () -> CrossValidation.run(List.of(run("f1"), run("other")), IMAGES, Tta.NONE, "cpu", id -> { }));
+        () -> CrossValidation.run(List.of(run("f1"), run("other")), TRAINING, Tta.NONE, "cpu", id -> { }));
     assertTrue(recipe.getMessage().contains("another recipe") && recipe.getMessage().contains("lr 0.003 vs 0.001"),
         recipe.getMessage());
     train(fold("refit", 1, 3e-3, 0, run("f1")));
     var refit = assertThrows(VesselsegException.Usage.class,
-        () -> CrossValidation.run(List.of(run("f1"), run("refit")), IMAGES, Tta.NONE, "cpu", id -> { }));
+        () -> CrossValidation.run(List.of(run("f1"), run("refit")), TRAINING, Tta.NONE, "cpu", id -> { }));
     assertTrue(refit.getMessage().contains("held no training images out"), refit.getMessage());
     var elsewhere = assertThrows(VesselsegException.Usage.class, () -> CrossValidation.run(
-        List.of(run("f1"), run("f2")), IMAGES.subList(2, 6), Tta.NONE, "cpu", id -> { }));
+        List.of(run("f1"), run("f2")), SampleSource.of(IMAGES.subList(2, 6)), Tta.NONE, "cpu", id -> { }));
     assertTrue(elsewhere.getMessage().contains("training split lacks"), elsewhere.getMessage());
   }
 }

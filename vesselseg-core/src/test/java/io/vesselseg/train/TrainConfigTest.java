@@ -151,7 +151,7 @@ class TrainConfigTest {
     var flat = small().flat();
     // and those added since, which BEFORE_THEY_WERE_STORED supplies for a flat map that lacks them
     var since = new java.util.HashSet<>(before);
-    since.addAll(Set.of("distill_from", "distill_weight", "init", "freeze"));
+    since.addAll(Set.of("distill_from", "distill_weight", "init", "freeze", "train_images"));
     assertEquals(since, flat.keySet());
     assertEquals(8, flat.get("batch_size"));
     assertEquals("fp32", flat.get("precision"));
