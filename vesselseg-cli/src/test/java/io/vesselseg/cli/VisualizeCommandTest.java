@@ -58,6 +58,9 @@ class VisualizeCommandTest {
       assertTrue(index.contains("href=\"" + id + "_panel.png\""), id);
       assertTrue(index.contains("src=\"" + id + "_overlay.png\""), id);
     }
+    // each photograph's quality flags and the measurements of its predicted vessels
+    assertEquals(6, index.split("<p class=\"notes\">quality flags: ", -1).length - 1, index);
+    assertTrue(index.contains("predicted vessels: density "), index);
     assertTrue(index.contains("per-image mean"));
   }
 }

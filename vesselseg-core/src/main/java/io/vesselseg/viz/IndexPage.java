@@ -35,6 +35,15 @@ public final class IndexPage {
    * @param heading e.g. "vesselseg: model X on DRIVE test"
    */
   public static Path write(Path folder, String heading, EvaluationReport report) {
+    return write(folder, heading, report, java.util.Map.of());
+  }
+
+  /**
+   * {@link #write(Path, String, EvaluationReport)} with a line of notes under each image's heading
+   * ({@code notes} by image id; none for an id it lacks).
+   */
+  public static Path write(Path folder, String heading, EvaluationReport report,
+      java.util.Map<String, String> notes) {
     StringBuilder sb = new StringBuilder(Html.head(heading));
     sb.append(String.format(Locale.ROOT, "<p>%d images, threshold %.4f, scored inside the FOV.</p>%n",
         report.perImage().size(), report.threshold()));
@@ -47,6 +56,7 @@ public final class IndexPage {
       String overlay = Html.esc(overlayName(s.id()));
       sb.append("<div><h3>").append(Html.esc(s.id()))
           .append(String.format(Locale.ROOT, " \u2014 F1 %.4f</h3>%n", s.metrics().f1()))
+          .append(notes.containsKey(s.id()) ? "<p class=\"notes\">" + Html.esc(notes.get(s.id())) + "</p>\n" : "")
           .append("<figure><a href=\"").append(panel).append("\"><img src=\"").append(panel)
           .append("\" width=\"720\" alt=\"panel ").append(Html.esc(s.id())).append("\"></a>")
           .append("<figcaption>input | probability | prediction | reference</figcaption></figure>")
