@@ -340,8 +340,8 @@ public final class TrainingRun {
       resampled += resample ? 1 : 0;
     }
     if (resampled > 0) {
-      LOG.info("{} of {} training photographs resampled to their median FOV diameter, {} px, as prediction "
-          + "resamples every photograph", resampled, images.size(), diameter);
+      LOG.info("{} of {} training photographs resampled to a FOV diameter of {} px (their median, or a fine-tuned "
+          + "model's), as prediction resamples every photograph", resampled, images.size(), diameter);
     }
     return out;
   }
