@@ -60,16 +60,25 @@ final class DataParallelLauncher {
           .map(p -> Long.toString(p.pid())).toList() + "), store at 127.0.0.1:" + port);
       while (true) {
         boolean running = false;
+        List<Integer> failed = new ArrayList<>();
         for (int r = 0; r < n; r++) {
           Process p = ranks.get(r);
           if (p.isAlive()) {
             running = true;
           } else if (p.exitValue() != 0) {
-            System.err.println("error: rank " + r + " exited with code " + p.exitValue()
-                + ": stopping the other ranks (rank 0's last checkpoint stays usable with --resume)");
-            stop(ranks);
-            return p.exitValue();
+            failed.add(r);
           }
+        }
+        if (!failed.isEmpty()) {
+          // a rank ended by a signal (code > 128) is named first: the others' failures follow from it
+          failed.sort((a, b) -> Boolean.compare(ranks.get(b).exitValue() > 128, ranks.get(a).exitValue() > 128));
+          int first = failed.get(0);
+          String also = failed.stream().skip(1).map(r -> "rank " + r + " with " + ranks.get(r).exitValue())
+              .reduce((a, b) -> a + ", " + b).map(s -> " (and " + s + ")").orElse("");
+          System.err.println("error: rank " + first + " exited with code " + ranks.get(first).exitValue() + also
+              + ": stopping the other ranks (rank 0's last checkpoint stays usable with --resume)");
+          stop(ranks);
+          return ranks.get(first).exitValue();
         }
         if (!running) {
           return Main.OK;
