@@ -17,7 +17,8 @@ import org.bytedeco.pytorch.TensorVector;
  * {@code steps globalBatch weightsFile}. It trains a tiny U-Net on synthetic patches (every rank draws the
  * same global batch, trains its shard) and writes its parameters as big-endian floats. Each rank starts from
  * a different seed, so equal results prove the start-up broadcast. Exit 3 with the message on a collective's
- * failure.
+ * failure. Optional arguments {@code depth baseChannels patch} measure other sizes (docs/distributed.md's
+ * figures); without WORLD_SIZE it trains as one process.
  */
 public final class DataParallelWorker {
 
@@ -27,8 +28,14 @@ public final class DataParallelWorker {
     int steps = Integer.parseInt(args[0]);
     int batch = Integer.parseInt(args[1]);
     Distributed.Env env = Distributed.Env.from(System.getenv());
-    try (Distributed group = Distributed.join(env, Distributed.timeoutFrom(System.getenv()))) {
-      float[] w = train(group, 1, steps, batch, env.rank());
+    Architecture arch = args.length > 3 ? new Architecture(Integer.parseInt(args[3]), Integer.parseInt(args[4]))
+        : new Architecture(2, 4);
+    int patch = args.length > 5 ? Integer.parseInt(args[5]) : PATCH;
+    try (Distributed group = env == null ? null : Distributed.join(env, Distributed.timeoutFrom(System.getenv()))) {
+      long t0 = System.nanoTime();
+      float[] w = train(group, 1, steps, batch, env == null ? 0 : env.rank(), arch, patch);
+      System.out.printf("%d steps of %d patches (%d²) in %.1f s: %.2f patches/s%n", steps, batch, patch,
+          (System.nanoTime() - t0) / 1e9, steps * batch / ((System.nanoTime() - t0) / 1e9));
       write(Path.of(args[2]), w);
     } catch (VesselsegException e) {
       System.err.println(e.getMessage());
@@ -38,13 +45,17 @@ public final class DataParallelWorker {
 
   /** Trains {@code steps} steps; {@code group} null: one process in {@code micro} micro-batches. */
   static float[] train(Distributed group, int micro, int steps, int batch, int rank) {
-    Engine.threads(1);
-    PatchSampler sampler = new PatchSampler(SyntheticFundus.dataset(2, 7, 96, 96), PATCH,
-        PatchSampler.Augmentation.basic());
+    return train(group, micro, steps, batch, rank, new Architecture(2, 4), PATCH);
+  }
+
+  static float[] train(Distributed group, int micro, int steps, int batch, int rank, Architecture arch, int patch) {
+    Engine.threads(group == null && micro == 1 ? Integer.getInteger("threads", 1) : 1);
+    PatchSampler sampler = new PatchSampler(SyntheticFundus.dataset(2, 7, Math.max(96, 3 * patch),
+        Math.max(96, 3 * patch)), patch, PatchSampler.Augmentation.basic());
     Random rng = new Random(11);
-    float[] x = new float[batch * 3 * PATCH * PATCH];
-    float[] y = new float[batch * PATCH * PATCH];
-    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+    float[] x = new float[batch * 3 * patch * patch];
+    float[] y = new float[batch * patch * patch];
+    try (Network net = Network.create(arch, ComputeDevice.CPU, Precision.FP32,
         Normalization.unit(), 5 + 1000L * rank);
         TrainStep step = new TrainStep(net, 1e-2, 1e-4, true)) {
       if (group != null) {
@@ -55,7 +66,7 @@ public final class DataParallelWorker {
       }
       for (int s = 0; s < steps; s++) {
         sampler.fill(rng, x, y, batch);
-        float loss = step.step(x, y, batch, PATCH, 1e-2);
+        float loss = step.step(x, y, batch, patch, 1e-2);
         System.out.printf("step %d loss %.5f%s%n", s + 1, loss, group == null ? ""
             : String.format(" allreduce %d bytes %.2f ms", group.gradientBytes(), group.gradientSeconds() * 1e3));
       }
