@@ -74,4 +74,34 @@ class DataParallelTrainTest {
     assertTrue(text.contains("error: rank 1 exited with code 137"), text);
     assertTrue(p.descendants().findAny().isEmpty(), "a rank outlived the launcher");
   }
+
+  /**
+   * SIGTERM to the launcher after the first epoch stops both ranks (rank 0 decides, the others follow), and
+   * {@code --resume} in 2 processes finishes the run from rank 0's checkpoint. Tagged slow (three launches).
+   */
+  @Test
+  @Tag("slow")
+  void aStoppedDataParallelRunResumesInTwoProcesses(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("run");
+    Path log = dir.resolve("first.log");
+    Process p = new ProcessBuilder(command(out, "3")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Path csv = out.resolve("metrics.csv");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline && p.isAlive() && !(Files.exists(csv) && Files.readAllLines(csv).size() >= 2)) {
+      Thread.sleep(100);
+    }
+    assertTrue(p.isAlive(), "the run ended before it could be stopped: " + Files.readString(log));
+    p.destroy();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM did not stop the launcher: " + Files.readString(log));
+    assertTrue(p.descendants().findAny().isEmpty(), "a rank outlived the launcher");
+    int done = Files.readAllLines(csv).size() - 1;
+    assertTrue(done >= 1 && done < 3, "stopped after " + done + " epochs");
+    List<String> resume = command(out, "3");
+    resume.add("--resume");
+    Path log2 = dir.resolve("resume.log");
+    Process r = new ProcessBuilder(resume).redirectErrorStream(true).redirectOutput(log2.toFile()).start();
+    assertTrue(r.waitFor(180, TimeUnit.SECONDS), Files.readString(log2));
+    assertEquals(0, r.exitValue(), Files.readString(log2));
+    assertEquals(4, Files.readAllLines(csv).size(), "a header and three epochs: " + Files.readString(log2));
+  }
 }

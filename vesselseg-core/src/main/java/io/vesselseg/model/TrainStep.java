@@ -145,8 +145,11 @@ public final class TrainStep implements AutoCloseable {
    * {@link #step(float[], float[], int, int, double)} with soft targets {@code t} [b,1,p,p] in [0,1] (null:
    * none), weighted as {@link #distill} set.
    *
-   * @return the loss before the update: the weighted sum of the label loss and the distillation term, summed
-   *     over a W-Net's stages
+   * <p>With a {@link #distribute distributed} group {@code b} is the global batch and the step trains on this
+   * rank's shard; with {@link #accumulate micro-batches} it trains on each shard in turn.
+   *
+   * @return the loss before the update (the mean over shards or ranks): the weighted sum of the label loss
+   *     and the distillation term, summed over a W-Net's stages
    */
   public float step(float[] x, float[] y, float[] t, int b, int p, double lr) {
     Network net = network;
