@@ -18,6 +18,7 @@ import io.vesselseg.train.TrainListener;
 import io.vesselseg.train.TrainSummary;
 import io.vesselseg.train.TrainingRun;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -169,6 +170,11 @@ final class TrainCommand implements Callable<Integer> {
           + "<out>/member-1..K, then <out>/best.safetensors averaging them (K times the training time)")
   int members;
 
+  @Option(names = "--nproc", defaultValue = "1", paramLabel = "N",
+      description = "data-parallel training in N processes on this machine (each trains --batch-size/N patches of "
+          + "every batch; see docs/distributed.md; default: ${DEFAULT-VALUE})")
+  int nproc;
+
   @Option(names = "--mlflow", paramLabel = "URI",
       description = "MLflow tracking server (http://host:port) to log to (default: $MLFLOW_TRACKING_URI, if set)")
   String mlflow;
@@ -234,11 +240,18 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     List<String> losses = EnsembleTraining.memberLosses(loss, members);
     TrainConfig cfg = config();
+    if (nproc != 1) {
+      return launchRanks(cfg);
+    }
     var images = dataOptions.load("training");
     if (members != 1) {
       return trainEnsemble(cfg, losses, images);
     }
-    Optional<MlflowListener> tracking = MlflowListener.fromOptions(mlflow, experiment, registerAs);
+    // of a data-parallel run's ranks only rank 0 reports (torchrun's RANK; unset: a single process)
+    boolean rankZero = System.getenv("RANK") == null || System.getenv("WORLD_SIZE") == null
+        || System.getenv("RANK").trim().equals("0");
+    Optional<MlflowListener> tracking = rankZero ? MlflowListener.fromOptions(mlflow, experiment, registerAs)
+        : Optional.empty();
     TrainSummary s;
     try (GracefulStop stop = gracefulStop()) {
       try {
@@ -251,8 +264,41 @@ final class TrainCommand implements Callable<Integer> {
         return Main.INTERRUPTED;
       }
     }
-    System.out.println("model: " + cfg.runtime().out().resolve("best.safetensors"));
+    if (rankZero) {
+      System.out.println("model: " + cfg.runtime().out().resolve("best.safetensors"));
+    }
     return s.epochs() > 0 ? Main.OK : Main.FAILURE;
+  }
+
+  /** {@code --nproc N}: this command line without {@code --nproc}, run as N ranks. */
+  private int launchRanks(TrainConfig cfg) {
+    if (nproc < 1) {
+      throw new VesselsegException.Usage("--nproc " + nproc + " must be at least 1");
+    }
+    if (members != 1) {
+      throw new VesselsegException.Usage("--nproc trains one run in " + nproc + " processes and --members " + members
+          + " makes " + members + " runs: train the members one after another, each with --nproc");
+    }
+    if (System.getenv("WORLD_SIZE") != null) {
+      throw new VesselsegException.Usage("--nproc starts the processes itself, but WORLD_SIZE is already set (a "
+          + "launcher such as torchrun started this one): leave out --nproc");
+    }
+    if (cfg.schedule().batchSize() % nproc != 0) {
+      throw new VesselsegException.Usage("--batch-size " + cfg.schedule().batchSize() + " is the global batch and "
+          + "must be a multiple of --nproc " + nproc + "; use e.g. " + nproc * Math.max(1,
+          cfg.schedule().batchSize() / nproc));
+    }
+    List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--nproc")) {
+        args.subList(i, i + 2).clear();
+        break;
+      } else if (args.get(i).startsWith("--nproc=")) {
+        args.remove(i);
+        break;
+      }
+    }
+    return DataParallelLauncher.launch(nproc, args);
   }
 
   /** {@code --members K}: each member is a run of its own (and its own MLflow run when tracking). */

@@ -29,6 +29,8 @@ public final class TrainStep implements AutoCloseable {
   private WeightAverage average;
   private double distillWeight;
   private float lastDistillLoss = Float.NaN;
+  private Distributed distributed;
+  private int microBatches = 1;
 
   /** Steps on BCE + soft Dice. */
   public TrainStep(Network network, double lr, double weightDecay) {
@@ -70,6 +72,32 @@ public final class TrainStep implements AutoCloseable {
    */
   public float lastDistillLoss() {
     return lastDistillLoss;
+  }
+
+  /**
+   * Data-parallel from now on: each {@link #step} trains on this rank's shard (the rank-th of world-size equal
+   * parts) of the global batch it is given, and the gradients are averaged over the ranks before the update.
+   * BatchNorm statistics and the soft Dice term are per shard (per rank). {@code d} stays the caller's.
+   */
+  public void distribute(Distributed d) {
+    this.distributed = d;
+  }
+
+  /** The group this step trains in, or null: a single process. */
+  public Distributed distributed() {
+    return distributed;
+  }
+
+  /**
+   * Splits every global batch into {@code n} equal shards, each forward and backward on its own, gradients
+   * accumulated as their mean: one process computing exactly what {@code n} data-parallel ranks compute
+   * (BatchNorm statistics and soft Dice per shard), up to float summation order.
+   */
+  public void accumulate(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("micro-batches " + n + " must be at least 1");
+    }
+    this.microBatches = n;
   }
 
   AdamW optimizer() {
@@ -117,8 +145,11 @@ public final class TrainStep implements AutoCloseable {
    * {@link #step(float[], float[], int, int, double)} with soft targets {@code t} [b,1,p,p] in [0,1] (null:
    * none), weighted as {@link #distill} set.
    *
-   * @return the loss before the update: the weighted sum of the label loss and the distillation term, summed
-   *     over a W-Net's stages
+   * <p>With a {@link #distribute distributed} group {@code b} is the global batch and the step trains on this
+   * rank's shard; with {@link #accumulate micro-batches} it trains on each shard in turn.
+   *
+   * @return the loss before the update (the mean over shards or ranks): the weighted sum of the label loss
+   *     and the distillation term, summed over a W-Net's stages
    */
   public float step(float[] x, float[] y, float[] t, int b, int p, double lr) {
     Network net = network;
@@ -128,38 +159,65 @@ public final class TrainStep implements AutoCloseable {
     for (long i = 0; i < groups.size(); i++) {
       groups.get(i).options().set_lr(lr);
     }
+    int shards = distributed != null ? distributed.worldSize() : microBatches;
+    if (b % shards != 0) {
+      throw new IllegalArgumentException("batch size " + b + " is not a multiple of " + shards
+          + (distributed != null ? " processes" : " micro-batches") + ": choose --batch-size as a multiple");
+    }
+    int per = b / shards;
+    int first = distributed != null ? distributed.rank() : 0;
+    int last = distributed != null ? first + 1 : shards;
     try (PointerScope scope = new PointerScope()) {
       optimizer.zero_grad();
-      Tensor in = net.input(x, b, p, p);
-      Tensor target = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
+      Tensor inAll = net.input(x, b, p, p);
+      Tensor targetAll = from_blob(new FloatPointer(y), new long[] {b, 1, p, p})
           .to(net.nativeDevice(), ScalarType.Float);
-      Tensor soft = t == null ? null : from_blob(new FloatPointer(t), new long[] {b, 1, p, p})
+      Tensor softAll = t == null ? null : from_blob(new FloatPointer(t), new long[] {b, 1, p, p})
           .to(net.nativeDevice(), ScalarType.Float);
-      Tensor total = null;
-      Tensor distilled = null;
-      for (Tensor logits : net.stageLogits(in)) {
-        Tensor l = loss(logits, target);
-        if (soft != null) {
-          Tensor d = binary_cross_entropy_with_logits(logits, soft);
-          distilled = distilled == null ? d : distilled.add(d);
-          l = l.mul(new Scalar(1 - distillWeight)).add(d.mul(new Scalar(distillWeight)));
+      double sum = 0;
+      for (int k = first; k < last; k++) {
+        Tensor in = shards == 1 ? inAll : inAll.narrow(0, (long) k * per, per);
+        Tensor target = shards == 1 ? targetAll : targetAll.narrow(0, (long) k * per, per);
+        Tensor soft = softAll == null || shards == 1 ? softAll : softAll.narrow(0, (long) k * per, per);
+        Tensor total = shardLoss(net, in, target, soft);
+        float value = total.item_float();
+        if (distributed != null) { // every rank must agree to skip a diverged step, or the allreduce would hang
+          value = (float) (distributed.sum(value) / shards);
         }
-        total = total == null ? l : total.add(l);
+        if (!Float.isFinite(value)) {
+          return value;
+        }
+        sum += value;
+        (distributed == null && shards > 1 ? total.mul(new Scalar(1.0 / shards)) : total).backward();
       }
-      if (distilled != null) {
-        lastDistillLoss = distilled.item_float();
+      if (distributed != null) {
+        distributed.averageGradients(net);
       }
-      float value = total.item_float();
-      if (!Float.isFinite(value)) {
-        return value;
-      }
-      total.backward();
       optimizer.step();
       if (average != null) {
         average.update();
       }
-      return value;
+      return (float) (distributed != null ? sum : sum / shards);
     }
+  }
+
+  /** The label loss (plus the weighted distillation term when {@code soft}) of one shard, summed over stages. */
+  private Tensor shardLoss(Network net, Tensor in, Tensor target, Tensor soft) {
+    Tensor total = null;
+    Tensor distilled = null;
+    for (Tensor logits : net.stageLogits(in)) {
+      Tensor l = loss(logits, target);
+      if (soft != null) {
+        Tensor d = binary_cross_entropy_with_logits(logits, soft);
+        distilled = distilled == null ? d : distilled.add(d);
+        l = l.mul(new Scalar(1 - distillWeight)).add(d.mul(new Scalar(distillWeight)));
+      }
+      total = total == null ? l : total.add(l);
+    }
+    if (distilled != null) {
+      lastDistillLoss = distilled.item_float();
+    }
+    return total;
   }
 
   /** The loss of one stage's logits against the target (a W-Net's step sums its two stages' losses). */

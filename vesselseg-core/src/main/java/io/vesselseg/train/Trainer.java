@@ -2,6 +2,7 @@ package io.vesselseg.train;
 
 import io.vesselseg.VesselsegException;
 import io.vesselseg.data.PatchSampler;
+import io.vesselseg.model.Distributed;
 import io.vesselseg.model.TrainStep;
 import java.util.List;
 import java.util.Random;
@@ -18,6 +19,11 @@ import java.util.function.BooleanSupplier;
  * request (a signal, polled before every step) ends it at once without validating the unfinished epoch, so
  * the last epoch's checkpoint stays the state to resume from; the summary then says {@value #INTERRUPTED}.
  * It reports everything through {@link TrainListener}s and knows nothing of files or logging.
+ *
+ * <p>Data-parallel (the step has a {@link Distributed} group): every rank draws the same global batch from the
+ * same seeds and the step trains on the rank's shard of it, so the union of the shards is exactly the batch one
+ * process would draw. The stop and time-budget decisions are rank 0's, broadcast every step, so all ranks
+ * take the same number of steps; only rank 0 is given a real validator and listeners that write.
  */
 public final class Trainer {
 
@@ -65,6 +71,7 @@ public final class Trainer {
     String stopReason = "epochs";
     double lastValidationSeconds = 0;
     long runStart = System.nanoTime();
+    Distributed group = step.distributed();
     try {
       for (int epoch = start.epoch() + 1; plan.epochs() == 0 || epoch <= plan.epochs(); epoch++) {
         long seed = epochSeed(cfg.runtime().seed(), epoch);
@@ -78,7 +85,7 @@ public final class Trainer {
         boolean outOfTime = false;
         boolean interrupted = false;
         for (int s = 0; s < plan.stepsPerEpoch(); s++) {
-          if (stopRequested.getAsBoolean()) {
+          if (agreed(group, stopRequested.getAsBoolean())) {
             interrupted = true;
             break;
           }
@@ -107,7 +114,7 @@ public final class Trainer {
             l.onStep(new TrainListener.Step(epoch, state.globalStep() + steps, s + 1, loss, lr,
                 b / dt, now));
           }
-          if (budget > 0 && now + lastValidationSeconds + dt >= budget) {
+          if (agreed(group, budget > 0 && now + lastValidationSeconds + dt >= budget)) {
             outOfTime = true;
             break;
           }
@@ -146,6 +153,11 @@ public final class Trainer {
         state.globalStep() * b / Math.max(state.trainSeconds(), 1e-9), stopReason);
     listeners.forEach(l -> l.onEnd(summary));
     return summary;
+  }
+
+  /** Rank 0's {@code decision} on every rank of {@code group}; this process's own without a group. */
+  private static boolean agreed(Distributed group, boolean decision) {
+    return group == null ? decision : group.fromRankZero(decision ? 1 : 0) == 1;
   }
 
   /** Mixed into the epoch seed for libtorch's RNG (DropBlock), so it does not repeat the patch sampler's. */

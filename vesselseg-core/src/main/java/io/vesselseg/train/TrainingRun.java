@@ -12,6 +12,7 @@ import io.vesselseg.infer.Predictor;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
+import io.vesselseg.model.Distributed;
 import io.vesselseg.model.Engine;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Normalization;
@@ -152,6 +153,14 @@ public final class TrainingRun {
   public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
       List<TrainListener> extra, BooleanSupplier stopRequested) {
     boolean resume = requested.runtime().resume();
+    // torchrun / PyTorchJob / --nproc: WORLD_SIZE > 1 makes this process one rank of a data-parallel run
+    Distributed.Env rank = Distributed.Env.from(System.getenv());
+    boolean writer = rank == null || rank.rank() == 0;
+    if (rank != null && requested.schedule().batchSize() % rank.worldSize() != 0) {
+      throw new VesselsegException.Usage("--batch-size " + requested.schedule().batchSize() + " is the global batch "
+          + "and must be a multiple of the " + rank.worldSize() + " processes (WORLD_SIZE); use e.g. "
+          + rank.worldSize() * Math.max(1, requested.schedule().batchSize() / rank.worldSize()));
+    }
     RunDirectory run = new RunDirectory(requested.runtime().out());
     // a bad --thresholds-from is reported before the run directory is created
     BorrowedThresholds borrowed = requested.data().validationImages() == 0 && !resume
@@ -169,7 +178,9 @@ public final class TrainingRun {
     }
     Teacher teacher = !resume && requested.objective().distills()
         ? Teacher.open(requested.objective(), requested.sampling().inputChannels()) : null;
-    run.prepare(resume);
+    if (writer) { // only rank 0 writes the run directory; the other ranks read a resumed run's checkpoint
+      run.prepare(resume);
+    }
     Checkpoint.Loaded resumed = null;
     SafeTensors.Contents last = null;
     TrainConfig cfg = requested;
@@ -206,7 +217,9 @@ public final class TrainingRun {
     if (resumed != null) {
       net = resumed.network();
       start = TrainState.fromMetadata(resumed.meta().metadata());
-      run.truncateMetrics(start.epoch());
+      if (writer) {
+        run.truncateMetrics(start.epoch());
+      }
       LOG.info("resuming {} after epoch {} (step {})", run.last(), start.epoch(), start.globalStep());
     } else if (init != null) {
       net = init.network(device, cfg.runtime().precision());
@@ -239,7 +252,9 @@ public final class TrainingRun {
     if (init != null) {
       sections.put("init", init.record(cfg.objective().freeze()));
     }
-    run.writeRunJson(sections);
+    if (writer) {
+      run.writeRunJson(sections);
+    }
 
     Map<String, String> fileMeta = new LinkedHashMap<>();
     fileMeta.put("config", cfg.toJson().toString());
@@ -257,8 +272,10 @@ public final class TrainingRun {
         : Thresholds.of(start.bestThreshold()).withCalibration(net.calibration())
             .withOrigin(ThresholdOrigin.Validation.on(val.stream().map(Sample::id).toList()));
     TrainConfig.Objective objective = cfg.objective();
-    try (net; TrainStep step = new TrainStep(net, cfg.schedule().lr(), cfg.schedule().weightDecay(),
+    try (net; Distributed group = rank == null ? null : join(rank, net);
+        TrainStep step = new TrainStep(net, cfg.schedule().lr(), cfg.schedule().weightDecay(),
         objective.lossFunction())) {
+      step.distribute(group);
       if (resumed != null) {
         Checkpoint.restoreOptimizer(step, resumed.optimizerState());
       }
@@ -269,9 +286,14 @@ public final class TrainingRun {
         }
       }
       FovValidator validator = new FovValidator(new Predictor(step.validated(), false), val, diameter);
-      Validator validation = borrowed != null ? unvalidated(thresholds.plain())
+      Validator validation = !writer || borrowed != null ? unvalidated(thresholds.plain())
           : objective.ema() > 0 ? alsoRaw(validator, net, val, diameter) : validator;
       List<TrainListener> listeners = new ArrayList<>();
+      if (!writer) { // ranks 1.. train their shards; rank 0 validates, reports and writes
+        PatchSampler sampler = new PatchSampler(train, teacher == null ? null
+            : teacher.probabilities(photographs, device), cfg.sampling().patchSize(), cfg.sampling().augmentation());
+        return new Trainer(cfg, step, sampler, validation, listeners, () -> false).run(start);
+      }
       listeners.add(progress);
       listeners.add(new CheckpointListener(net, step, run.best(), run.last(), fileMeta, thresholds, val));
       listeners.add(run);
@@ -285,6 +307,18 @@ public final class TrainingRun {
           device), cfg.sampling().patchSize(), cfg.sampling().augmentation());
       return new Trainer(cfg, step, sampler, validation, listeners, stopRequested).run(start);
     }
+  }
+
+  /**
+   * Joins the data-parallel group and gives every rank rank 0's weights (parameters and BatchNorm buffers).
+   */
+  private static Distributed join(Distributed.Env rank, Network net) {
+    Distributed group = Distributed.join(rank, Distributed.timeoutFrom(System.getenv()));
+    group.broadcastWeights(net);
+    LOG.info("data-parallel rank {} of {} (local rank {}), store at {}:{}; collectives time out after {} s",
+        rank.rank(), rank.worldSize(), rank.localRank(), rank.masterAddr(), rank.masterPort(),
+        group.timeout().toSeconds());
+    return group;
   }
 
   /**
