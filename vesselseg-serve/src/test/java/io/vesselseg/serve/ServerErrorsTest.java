@@ -62,7 +62,7 @@ class ServerErrorsTest {
   @Test
   void badQueryParametersAre400() throws Exception {
     assertTrue(error(http.post("/v1/segment?output=svg", "image/png", Http.png(1, 32, 32)), 400)
-        .contains("mask, prob, overlay, json"));
+        .contains("mask, prob, overlay, uncertainty, json"));
     assertTrue(error(http.post("/v1/segment?tta=d16", "image/png", Http.png(1, 32, 32)), 400)
         .contains("none, flips"));
   }
