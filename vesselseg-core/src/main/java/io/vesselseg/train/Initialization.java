@@ -1,18 +1,11 @@
 package io.vesselseg.train;
 
-import io.vesselseg.VesselsegException;
-import io.vesselseg.infer.Models;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.Checkpoint;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Network;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,19 +31,12 @@ record Initialization(String source, String name, String sha256, Checkpoint.Meta
   /**
    * Reads and checks the model {@code source} names.
    *
-   * @throws VesselsegException.Usage when it does not exist
+   * @throws io.vesselseg.VesselsegException.Usage when it does not exist
    */
   static Initialization open(String source) {
-    if (!Models.isBuiltIn(source) && !Files.exists(Path.of(source))) {
-      throw new VesselsegException.Usage("--init " + source + " does not exist: pass "
-          + String.join(" or ", Models.NAMED.keySet().stream().sorted().toList())
-          + " (a model in the jar), a .safetensors model file or a training run directory");
-    }
-    String name = Models.isBuiltIn(source) ? source : Models.resolve(source).toString();
-    byte[] bytes = Models.bytes(source);
-    SafeTensors.Contents contents = SafeTensors.parse(bytes, "--init " + name);
-    return new Initialization(source, name, sha256(bytes), Checkpoint.meta(contents.metadata(), "--init " + name),
-        contents);
+    TrainedModel model = TrainedModel.open("--init", source, "--init ");
+    return new Initialization(source, model.name(), model.sha256(),
+        Checkpoint.meta(model.contents().metadata(), "--init " + model.name()), model.contents());
   }
 
   Architecture architecture() {
@@ -82,13 +68,5 @@ record Initialization(String source, String name, String sha256, Checkpoint.Meta
     m.put("fov_diameter", fovDiameter());
     m.put("frozen", freeze.isEmpty() ? "nothing" : freeze + " (" + String.join(", ", ENCODER) + "*)");
     return m;
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -10,12 +10,7 @@ import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
 import io.vesselseg.model.SafeTensors;
 import io.vesselseg.model.Tta;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,14 +44,9 @@ record Teacher(String source, String name, String sha256, double weight, SafeTen
    */
   static Teacher open(TrainConfig.Objective objective, InputChannels studentInput) {
     String source = objective.distillFrom();
-    if (!Models.isBuiltIn(source) && !Files.exists(Path.of(source))) {
-      throw new VesselsegException.Usage("--distill-from " + source + " does not exist: pass "
-          + String.join(" or ", Models.NAMED.keySet().stream().sorted().toList())
-          + " (a model in the jar), a .safetensors model file or a training run directory");
-    }
-    String name = Models.isBuiltIn(source) ? source : Models.resolve(source).toString();
-    byte[] bytes = Models.bytes(source);
-    SafeTensors.Contents contents = SafeTensors.parse(bytes, "teacher " + name);
+    TrainedModel model = TrainedModel.open("--distill-from", source, "teacher ");
+    String name = model.name();
+    SafeTensors.Contents contents = model.contents();
     Checkpoint.Meta meta = Checkpoint.meta(contents.metadata(), "teacher " + name);
     String channels = meta.normalization().channels();
     if (!channels.equals(studentInput.label())) {
@@ -64,7 +54,7 @@ record Teacher(String source, String name, String sha256, double weight, SafeTen
           + "run trains on " + studentInput.label() + " (--input): distil from a teacher of the same --input, or "
           + "train with --input " + channels);
     }
-    return new Teacher(source, name, sha256(bytes), objective.distillWeight(), contents);
+    return new Teacher(source, name, model.sha256(), objective.distillWeight(), contents);
   }
 
   /**
@@ -102,13 +92,5 @@ record Teacher(String source, String name, String sha256, double weight, SafeTen
     m.put("teacher_architecture", contents.metadata().getOrDefault("architecture", ""));
     m.put("loss", "(1-weight) * label loss + weight * BCE(logits, teacher probabilities), per stage");
     return m;
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
