@@ -51,19 +51,7 @@ public final class Segmentation {
     }
     this.fovArea = inside;
     this.vesselDensity = inside == 0 ? 0 : vessels / (double) inside;
-    this.disagreement = meanInside(memberSpread, fov, inside);
-  }
-
-  /** Mean of {@code map} over the FOV; NaN when there is no map, no FOV, or the map is all zeros (one term). */
-  private static double meanInside(float[] map, byte[] fov, long inside) {
-    if (map == null || inside == 0) {
-      return Double.NaN;
-    }
-    double sum = 0;
-    for (int i = 0; i < fov.length; i++) {
-      sum += fov[i] != 0 ? map[i] : 0;
-    }
-    return sum == 0 ? Double.NaN : sum / inside;
+    this.disagreement = io.vesselseg.measure.ImageQuality.disagreement(memberSpread, fov);
   }
 
   public int width() {
@@ -160,12 +148,7 @@ public final class Segmentation {
     if (uncertainty == null) {
       return null;
     }
-    BufferedImage img = new BufferedImage(width(), height(), BufferedImage.TYPE_INT_RGB);
-    for (int i = 0; i < uncertainty.length; i++) {
-      float v = Math.min(1f, uncertainty[i] / UNCERTAINTY_SCALE);
-      img.setRGB(i % width(), i / width(), fov[i] != 0 ? Colormap.viridis(v) : 0);
-    }
-    return img;
+    return io.vesselseg.viz.Heatmap.uncertainty(uncertainty, fov, width(), height(), UNCERTAINTY_SCALE);
   }
 
   /** The standard deviation drawn at the top of {@link #uncertaintyImage()}'s colour scale (fixed, to compare). */

@@ -178,12 +178,12 @@ final class ExplainCommand implements Callable<Integer> {
     return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(root);
   }
 
-  private static Region box(String s) {
+  static Region box(String s) {
     int[] v = ints(s, 4, "--region", "X,Y,W,H");
     return Region.box(v[0], v[1], v[2], v[3]);
   }
 
-  private static Region disc(String s, int radius) {
+  static Region disc(String s, int radius) {
     int[] v = ints(s, 2, "--point", "X,Y");
     return Region.disc(v[0], v[1], radius);
   }

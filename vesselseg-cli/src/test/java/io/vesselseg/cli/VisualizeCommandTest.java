@@ -63,4 +63,60 @@ class VisualizeCommandTest {
     assertTrue(index.contains("predicted vessels: density "), index);
     assertTrue(index.contains("per-image mean"));
   }
+
+  @Test
+  void drawsUncertaintyAndSaliencyMaps(@TempDir Path dir) throws Exception {
+    Path model = tinyModel(dir);
+    Path out = dir.resolve("viz");
+    // a single network's spread comes from the flips of --tta
+    assertEquals(Main.OK, run("--model", model.toString(), "--data", "synthetic", "--output", out.toString(),
+        "--device", "cpu", "--tta", "--uncertainty", "--explain-region", "20,20,16,16"));
+    var samples = Datasets.load("synthetic", "test");
+    String index = Files.readString(out.resolve("index.html"));
+    for (var s : samples) {
+      BufferedImage u = ImageIO.read(out.resolve(s.id() + "_uncertainty.png").toFile());
+      BufferedImage a = ImageIO.read(out.resolve(s.id() + "_saliency.png").toFile());
+      assertEquals(s.width(), u.getWidth());
+      assertEquals(s.height(), a.getHeight());
+      assertEquals(0, u.getRGB(0, 0) & 0xFFFFFF, "black outside the FOV");
+      assertTrue(distinctColours(u) > 8, "the spread varies over the FOV");
+      assertEquals(0xFFFFFF, a.getRGB(20, 25) & 0xFFFFFF, "the region's outline is drawn");
+      assertTrue(index.contains("src=\"" + s.id() + "_uncertainty.png\""), s.id());
+      assertTrue(index.contains("src=\"" + s.id() + "_saliency.png\""), s.id());
+    }
+    assertTrue(index.contains("saliency: gradcam (bottleneck)"), index);
+  }
+
+  @Test
+  void aRegionOutsideThePhotographsIsRefusedBeforeTheIndexIsWritten(@TempDir Path dir) throws Exception {
+    Path model = tinyModel(dir);
+    Path out = dir.resolve("viz");
+    int code = run("--model", model.toString(), "--data", "synthetic", "--output", out.toString(), "--device", "cpu",
+        "--explain-region", "1000,1000,5,5");
+    assertTrue(code != Main.OK);
+    assertTrue(!Files.exists(out.resolve("index.html")));
+    assertTrue(!Files.exists(out) || Files.list(out).noneMatch(p -> p.toString().endsWith(".png")),
+        "nothing drawn for the first photograph either");
+    assertTrue(run("--model", model.toString(), "--data", "synthetic", "--output", out.toString(),
+        "--explain-region", "1,1,5,5", "--explain-point", "3,3") != Main.OK);
+  }
+
+  private static Path tinyModel(Path dir) {
+    Path model = dir.resolve("tiny.safetensors");
+    try (Network net = Network.create(new Architecture(2, 4), ComputeDevice.CPU, Precision.FP32,
+        Normalization.unit(), 3)) {
+      Checkpoint.save(model, net, 0.5f, Map.of(), null);
+    }
+    return model;
+  }
+
+  private static int distinctColours(BufferedImage img) {
+    java.util.Set<Integer> c = new java.util.HashSet<>();
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++) {
+        c.add(img.getRGB(x, y));
+      }
+    }
+    return c.size();
+  }
 }

@@ -47,11 +47,17 @@ public final class ModelEvaluation {
   /** As above, handing each photograph, its map and its scores to {@code sink} before dropping them. */
   public static Result run(Predictor predictor, Iterable<Sample> samples, float threshold, boolean human,
       double modelFovDiameter, ImageSink sink) {
+    return run(s -> predictor.probabilities(s, modelFovDiameter), samples, threshold, human, sink);
+  }
+
+  /** As above with the probabilities of each photograph from {@code predict}. */
+  public static Result run(java.util.function.Function<Sample, float[]> predict, Iterable<Sample> samples,
+      float threshold, boolean human, ImageSink sink) {
     EvaluationAccumulator model = new EvaluationAccumulator("model", threshold);
     EvaluationAccumulator second = human
         ? new EvaluationAccumulator("2nd observer", Evaluation.BINARY_THRESHOLD) : null;
     for (Sample s : samples) {
-      float[] p = predictor.probabilities(s, modelFovDiameter);
+      float[] p = predict.apply(s);
       model.add(ScoredImage.of(s, p));
       if (second != null) {
         second.add(ScoredImage.secondObserver(s));

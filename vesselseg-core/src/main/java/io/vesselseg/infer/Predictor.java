@@ -55,6 +55,11 @@ public final class Predictor {
     this.maxFullPixels = maxFullPixels;
   }
 
+  /** The network this predictor runs (the caller's to close). */
+  public Network network() {
+    return network;
+  }
+
   /** Probabilities (h*w, row-major) for a sample's photograph, calibrated over its FOV as the model says. */
   public float[] probabilities(Sample s) {
     return probabilities(s, 0);

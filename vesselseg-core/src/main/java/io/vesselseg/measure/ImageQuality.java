@@ -113,6 +113,25 @@ public record ImageQuality(double fovFraction, double redOverGreen, double meanL
   }
 
   /**
+   * The members' disagreement of a photograph: the mean of their per-pixel spread over the FOV; NaN when there
+   * is no map, no FOV, or the map is all zeros (a single network).
+   */
+  public static double disagreement(float[] memberSpread, byte[] fov) {
+    if (memberSpread == null) {
+      return Double.NaN;
+    }
+    long inside = 0;
+    double sum = 0;
+    for (int i = 0; i < fov.length; i++) {
+      if (fov[i] != 0) {
+        inside++;
+        sum += memberSpread[i];
+      }
+    }
+    return sum == 0 || inside == 0 ? Double.NaN : sum / inside;
+  }
+
+  /**
    * These figures with the ensemble's {@code disagreement} ({@link #disagreement()}) added, and
    * {@link Flag#OUT_OF_DISTRIBUTION} when it exceeds {@link #MAX_DISAGREEMENT}.
    */

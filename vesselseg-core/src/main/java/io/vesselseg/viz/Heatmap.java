@@ -44,6 +44,19 @@ public final class Heatmap {
     return img;
   }
 
+  /**
+   * A per-pixel spread (an uncertainty map) in {@link Colormap#viridis}: 0 dark blue, {@code scale} or more
+   * yellow (a fixed scale, so that pictures compare), black outside the FOV.
+   */
+  public static BufferedImage uncertainty(float[] spread, byte[] fov, int w, int h, float scale) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < spread.length; i++) {
+      float v = Math.min(1f, spread[i] / scale);
+      img.setRGB(i % w, i / w, fov[i] != 0 ? Colormap.viridis(v) : 0);
+    }
+    return img;
+  }
+
   /** The {@code q} quantile of the non-zero magnitudes of {@code map} (0 when all are zero). */
   static float percentile(float[] map, double q) {
     float[] a = new float[map.length];

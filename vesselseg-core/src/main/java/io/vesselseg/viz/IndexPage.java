@@ -29,21 +29,41 @@ public final class IndexPage {
     return id + "_overlay.png";
   }
 
+  /** File name of an image's uncertainty map. */
+  public static String uncertaintyName(String id) {
+    return id + "_uncertainty.png";
+  }
+
+  /** File name of an image's saliency map for a region. */
+  public static String saliencyName(String id) {
+    return id + "_saliency.png";
+  }
+
+  /**
+   * The captions of the pictures drawn besides the panel and the overlay ({@link #uncertaintyName},
+   * {@link #saliencyName}); null for a picture that was not drawn.
+   */
+  public record Extras(String uncertainty, String saliency) {
+    public static Extras none() {
+      return new Extras(null, null);
+    }
+  }
+
   /**
    * Writes {@code folder/index.html} atomically.
    *
    * @param heading e.g. "vesselseg: model X on DRIVE test"
    */
   public static Path write(Path folder, String heading, EvaluationReport report) {
-    return write(folder, heading, report, java.util.Map.of());
+    return write(folder, heading, report, java.util.Map.of(), Extras.none());
   }
 
   /**
    * {@link #write(Path, String, EvaluationReport)} with a line of notes under each image's heading
-   * ({@code notes} by image id; none for an id it lacks).
+   * ({@code notes} by image id; none for an id it lacks) and the {@code extras} pictures that were drawn.
    */
   public static Path write(Path folder, String heading, EvaluationReport report,
-      java.util.Map<String, String> notes) {
+      java.util.Map<String, String> notes, Extras extras) {
     StringBuilder sb = new StringBuilder(Html.head(heading));
     sb.append(String.format(Locale.ROOT, "<p>%d images, threshold %.4f, scored inside the FOV.</p>%n",
         report.perImage().size(), report.threshold()));
@@ -62,12 +82,25 @@ public final class IndexPage {
           .append("<figcaption>input | probability | prediction | reference</figcaption></figure>")
           .append("<figure><a href=\"").append(overlay).append("\"><img src=\"").append(overlay)
           .append("\" width=\"240\" alt=\"overlay ").append(Html.esc(s.id())).append("\"></a>")
-          .append("<figcaption>error overlay</figcaption></figure></div>\n");
+          .append("<figcaption>error overlay</figcaption></figure>");
+      if (extras.uncertainty() != null) {
+        sb.append(figure(uncertaintyName(s.id()), "uncertainty " + s.id(), extras.uncertainty()));
+      }
+      if (extras.saliency() != null) {
+        sb.append(figure(saliencyName(s.id()), "saliency " + s.id(), extras.saliency()));
+      }
+      sb.append("</div>\n");
     }
     sb.append("</body></html>\n");
     Path file = folder.resolve("index.html");
     AtomicFiles.write(file, "HTML page", out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
     return file;
+  }
+
+  private static String figure(String file, String alt, String caption) {
+    String f = Html.esc(file);
+    return "<figure><a href=\"" + f + "\"><img src=\"" + f + "\" width=\"240\" alt=\"" + Html.esc(alt)
+        + "\"></a><figcaption>" + Html.esc(caption) + "</figcaption></figure>";
   }
 
   /**
