@@ -432,10 +432,11 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
    * split, threshold source, directory, device or thread count. Thresholds picked for one recipe are borrowed
    * by runs of the same recipe, and the folds of a cross-validation must share theirs.
    *
-   * @param dataset dataset folder, or "synthetic"
+   * @param dataset    dataset folder, or "synthetic" (or several, comma-separated)
+   * @param setWeights with several sets, their relative shares of every batch (empty: equal shares)
    */
-  public record Recipe(@JsonProperty("data") String dataset, Schedule schedule, Sampling sampling,
-      Objective objective, Architecture architecture, Precision precision) {
+  public record Recipe(@JsonProperty("data") String dataset, List<Double> setWeights, Schedule schedule,
+      Sampling sampling, Objective objective, Architecture architecture, Precision precision) {
 
     /**
      * The settings on which this recipe and {@code reference} differ, as {@code "key reference-value vs
@@ -451,7 +452,8 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
 
   /** The settings of this run that make its recipe. */
   public Recipe recipe() {
-    return new Recipe(data.dataset(), schedule, sampling, objective, architecture, runtime.precision());
+    return new Recipe(data.dataset(), data.setWeights(), schedule, sampling, objective, architecture,
+        runtime.precision());
   }
 
   public TrainConfig withData(Data d) {
