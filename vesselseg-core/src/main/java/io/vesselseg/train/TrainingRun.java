@@ -222,7 +222,7 @@ public final class TrainingRun {
     if (parts.size() > 1) {
       TrainingSets.describe(parts, diameter).forEach(LOG::info);
     }
-    double[] shares = TrainingSets.imageWeights(parts);
+    double[] drawWeights = TrainingSets.imageWeights(parts); // null for one set: the draws of earlier versions
 
     TrainState start = TrainState.fresh();
     Network net;
@@ -307,7 +307,7 @@ public final class TrainingRun {
       List<TrainListener> listeners = new ArrayList<>();
       if (!writer) { // ranks 1.. train their shards; rank 0 validates, reports and writes
         PatchSampler sampler = new PatchSampler(train, teacher == null ? null
-            : teacher.probabilities(photographs, device), shares, cfg.sampling().patchSize(),
+            : teacher.probabilities(photographs, device), drawWeights, cfg.sampling().patchSize(),
             cfg.sampling().augmentation());
         return new Trainer(cfg, step, sampler, validation, listeners, () -> false).run(start);
       }
@@ -321,7 +321,7 @@ public final class TrainingRun {
         step.distill(teacher.weight());
       }
       PatchSampler sampler = new PatchSampler(train, teacher == null ? null : teacher.probabilities(photographs,
-          device), shares, cfg.sampling().patchSize(), cfg.sampling().augmentation());
+          device), drawWeights, cfg.sampling().patchSize(), cfg.sampling().augmentation());
       return new Trainer(cfg, step, sampler, validation, listeners, stopRequested).run(start);
     }
   }

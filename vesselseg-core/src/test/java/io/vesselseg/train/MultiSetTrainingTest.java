@@ -111,7 +111,8 @@ class MultiSetTrainingTest {
     Path out = dir.resolve("run");
     var missing = assertThrows(VesselsegException.Usage.class, () -> TrainingRun.execute(config(out, 1, false,
         List.of(), 0), TrainingSets.of(SMALL), TrainingRunTest.quiet(), List.of(), () -> false));
-    assertTrue(missing.getMessage().contains("trains on 2 set(s) (small,large) but 1 were given"), missing.getMessage());
+    assertTrue(missing.getMessage().contains("trains on 2 set(s) (small,large) but 1 were given"),
+        missing.getMessage());
     var small = assertThrows(VesselsegException.Data.class, () -> TrainingRun.execute(config(out, 1, false,
         List.of(), 0), TrainingSets.ofSets(List.of(SMALL, LARGE.subList(0, 2))), TrainingRunTest.quiet(), List.of(),
         () -> false));
