@@ -1,7 +1,6 @@
 package io.vesselseg.cli;
 
 import io.vesselseg.VesselsegException;
-import io.vesselseg.data.Sample;
 import io.vesselseg.model.Architecture;
 import io.vesselseg.model.ComputeDevice;
 import io.vesselseg.model.Precision;
@@ -17,6 +16,7 @@ import io.vesselseg.train.TrainConfig.Schedule;
 import io.vesselseg.train.TrainListener;
 import io.vesselseg.train.TrainSummary;
 import io.vesselseg.train.TrainingRun;
+import io.vesselseg.train.TrainingSets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  * {@link TrainConfig}'s groups (the shipped model's recipe), so the help shows what the library uses.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Train a U-Net on a dataset's training split (a few images held out for validation).")
+    description = "Train a U-Net on a dataset's training split (a few images held out for validation), or on "
+        + "several datasets' at once: --data A,B,... (see --set-weights).")
 final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin
@@ -108,6 +109,17 @@ final class TrainCommand implements Callable<Integer> {
       description = "train on only K of the images left after the validation images, chosen by --seed (the "
           + "few-label regime; recorded in the run's config); 0: all of them (default)")
   int trainImages;
+
+  @Option(names = "--set-weights", paramLabel = "W", split = ",",
+      description = "with several sets (--data A,B,...): each set's relative share of every batch, one positive "
+          + "weight per set in the order of --data, e.g. 0.7,0.3 (default: equal shares, whatever the sets' sizes)")
+  List<Double> setWeights;
+
+  @Option(names = "--fov-diameter", paramLabel = "PX",
+      description = "bring every training photograph to this FOV diameter in pixels (64.." + Sampling.MAX_FOV_DIAMETER
+          + "), the scale the model records and prediction brings photographs to (default: the --init model's, "
+          + "else the median of the training photographs)")
+  Integer fovDiameter;
 
   @Option(names = "--thresholds-from", paramLabel = "REFERENCE",
       description = "with --validation-images 0: take the thresholds of this run directory or model file (a "
@@ -223,12 +235,16 @@ final class TrainCommand implements Callable<Integer> {
             + String.join(", ", given));
       }
     }
+    if (fovDiameter != null && fovDiameter <= 0) { // 0 means "the default" inside the config, never on the line
+      throw new VesselsegException.Usage("--fov-diameter " + fovDiameter + " " + Sampling.FOV_DIAMETER_RULE);
+    }
     double peak = lr != null ? lr : fineTune ? Schedule.FINE_TUNE_LR : Schedule.LR;
     int warmup = warmupSteps != null ? warmupSteps : fineTune ? Schedule.FINE_TUNE_WARMUP_STEPS : Schedule.WARMUP_STEPS;
     return new TrainConfig(
-        new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom, trainImages),
+        new Data(dataOptions.data, validationImages, fold, splitSeed, thresholdsFrom, trainImages,
+            setWeights == null ? List.of() : setWeights),
         new Schedule(e, stepsPerEpoch, maxMinutes, batchSize, peak, weightDecay, warmup),
-        new Sampling(patchSize, augment, input),
+        new Sampling(patchSize, augment, input, fovDiameter == null ? 0 : fovDiameter),
         new Objective(EnsembleTraining.memberLosses(loss, members).get(0), ema, dropBlock,
             distillFrom == null ? "" : distillFrom, distillWeight, init, freeze),
         new Architecture(depth, baseChannels, refineDepth, refineDepth == 0 ? 0 : refineChannels),
@@ -243,7 +259,7 @@ final class TrainCommand implements Callable<Integer> {
     if (nproc != 1) {
       return launchRanks(cfg);
     }
-    var images = dataOptions.load("training");
+    TrainingSets images = TrainingSets.ofSets(dataOptions.loadSets("training"));
     if (members != 1) {
       return trainEnsemble(cfg, losses, images);
     }
@@ -302,7 +318,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** {@code --members K}: each member is a run of its own (and its own MLflow run when tracking). */
-  private int trainEnsemble(TrainConfig cfg, List<String> losses, List<Sample> images) {
+  private int trainEnsemble(TrainConfig cfg, List<String> losses, TrainingSets images) {
     if (registerAs != null) {
       throw new VesselsegException.Usage("--register-as registers one run's model, and --members " + members
           + " makes " + members + " runs: register the ensemble's best.safetensors once training ends");

@@ -75,20 +75,33 @@ public final class PatchSampler {
   private final FovIndex[] fovPixels;
   private final int patch;
   private final Augmentation aug;
+  /** Cumulative probability of drawing samples 0..i, or null: every sample alike. */
+  private final double[] cumulative;
 
   public PatchSampler(List<Sample> samples, int patch, Augmentation aug) {
     this(samples, null, patch, aug);
   }
 
+  /** As {@link #PatchSampler(List, List, double[], int, Augmentation)} with every sample drawn alike. */
+  public PatchSampler(List<Sample> samples, List<float[]> soft, int patch, Augmentation aug) {
+    this(samples, soft, null, patch, aug);
+  }
+
   /**
    * A sampler that also cuts {@code soft[i]} (one float per pixel of sample i, e.g. a teacher network's vessel
    * probabilities) beside each label patch, through the same crop, turn, flip and resampling; null: no soft
-   * targets.
+   * targets. Each patch comes from sample i with probability {@code weights[i] / sum(weights)} (e.g. a set's share
+   * of the batch divided among its photographs); null: from every sample alike, with the draws of a sampler
+   * without weights.
    */
-  public PatchSampler(List<Sample> samples, List<float[]> soft, int patch, Augmentation aug) {
+  public PatchSampler(List<Sample> samples, List<float[]> soft, double[] weights, int patch, Augmentation aug) {
     if (samples.isEmpty()) {
       throw new IllegalArgumentException("no training images to sample patches from");
     }
+    if (weights != null && weights.length != samples.size()) {
+      throw new IllegalArgumentException(weights.length + " sampling weights for " + samples.size() + " images");
+    }
+    this.cumulative = weights == null ? null : cumulative(weights);
     for (Sample s : samples) {
       if (s.vessel() == null) {
         throw new IllegalArgumentException("training image " + s.id() + " has no vessel annotation");
@@ -137,6 +150,14 @@ public final class PatchSampler {
    * the patches are the same with or without soft targets.
    */
   public void fill(Random r, float[] x, float[] y, float[] t, int batch) {
+    fill(r, x, y, t, batch, null);
+  }
+
+  /**
+   * {@link #fill(Random, float[], float[], float[], int)}, writing the index (into the samples) of the photograph
+   * each patch was cut from to {@code drawn[b]} when {@code drawn} is not null; the patches are the same.
+   */
+  public void fill(Random r, float[] x, float[] y, float[] t, int batch, int[] drawn) {
     int pp = patch * patch;
     if (x.length < batch * 3 * pp || y.length < batch * pp || (t != null && t.length < batch * pp)) {
       throw new IllegalArgumentException("batch arrays too small for " + batch + " patches of " + patch);
@@ -145,7 +166,10 @@ public final class PatchSampler {
       throw new IllegalArgumentException("this sampler has no soft targets to fill");
     }
     for (int b = 0; b < batch; b++) {
-      int si = r.nextInt(samples.size());
+      int si = cumulative == null ? r.nextInt(samples.size()) : draw(r.nextDouble());
+      if (drawn != null) {
+        drawn[b] = si;
+      }
       Sample s = samples.get(si);
       FovIndex fov = fovPixels[si];
       int centre = fov.pixel(r.nextInt(fov.size()));
@@ -167,6 +191,35 @@ public final class PatchSampler {
       Jitter j = jitter(r);
       copyPatch(s, x0, y0, rot, flip, j, x, b * 3 * pp, y, b * pp, t == null ? null : soft.get(si), t);
     }
+  }
+
+  private static double[] cumulative(double[] weights) {
+    double[] c = new double[weights.length];
+    double sum = 0;
+    for (int i = 0; i < weights.length; i++) {
+      if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+        throw new IllegalArgumentException("sampling weight " + weights[i] + " of image " + i + " must be >= 0");
+      }
+      sum += weights[i];
+      c[i] = sum;
+    }
+    if (!(sum > 0)) {
+      throw new IllegalArgumentException("the sampling weights sum to " + sum + ": at least one must be > 0");
+    }
+    for (int i = 0; i < c.length; i++) {
+      c[i] /= sum;
+    }
+    return c;
+  }
+
+  /** The sample whose cumulative probability interval holds {@code u} in [0, 1). */
+  private int draw(double u) {
+    int i = java.util.Arrays.binarySearch(cumulative, u);
+    i = i >= 0 ? i + 1 : -i - 1; // the first index whose cumulative probability exceeds u
+    while (i < cumulative.length - 1 && cumulative[i] <= u) {
+      i++;
+    }
+    return Math.min(i, cumulative.length - 1);
   }
 
   private record Jitter(float bright, float contrast, float gamma) {

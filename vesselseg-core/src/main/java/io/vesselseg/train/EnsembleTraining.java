@@ -78,6 +78,12 @@ public final class EnsembleTraining {
    */
   public static List<TrainSummary> execute(TrainConfig base, List<String> losses, List<Sample> all,
       Supplier<ConsoleProgress> progress, Supplier<List<TrainListener>> extra, BooleanSupplier stopRequested) {
+    return execute(base, losses, TrainingSets.of(all), progress, extra, stopRequested);
+  }
+
+  /** As {@link #execute(TrainConfig, List, List, Supplier, Supplier, BooleanSupplier)} on one or more sets. */
+  public static List<TrainSummary> execute(TrainConfig base, List<String> losses, TrainingSets sets,
+      Supplier<ConsoleProgress> progress, Supplier<List<TrainListener>> extra, BooleanSupplier stopRequested) {
     int members = losses.size();
     checkMembers(members, 2);
     Path best = base.runtime().out().resolve(RunDirectory.BEST);
@@ -101,7 +107,7 @@ public final class EnsembleTraining {
       List<TrainListener> listeners = extra.get();
       TrainSummary s;
       try {
-        s = TrainingRun.execute(cfg, all, progress.get(), listeners, stopRequested);
+        s = TrainingRun.execute(cfg, sets, progress.get(), listeners, stopRequested);
       } finally {
         close(listeners);
       }
@@ -116,7 +122,7 @@ public final class EnsembleTraining {
     Ensembles.combine(dirs, RunDirectory.BEST, best);
     List<String> ids = Checkpoint.validationImages(SafeTensors.read(best).metadata());
     if (!ids.isEmpty()) { // the members' shared held-out images pick the ensemble's own thresholds
-      List<Sample> val = all.stream().filter(s -> ids.contains(s.id())).toList();
+      List<Sample> val = sets.all().stream().filter(s -> ids.contains(s.id())).toList();
       for (Path file : List.of(last, best)) {
         Thresholds picked;
         Checkpoint.Loaded loaded = Checkpoint.load(file, ComputeDevice.resolve(base.runtime().device()),

@@ -53,6 +53,22 @@ record Initialization(String source, String name, String sha256, Checkpoint.Meta
     return (int) Math.round(Double.parseDouble(meta.metadata().getOrDefault("fov_diameter", "0")));
   }
 
+  /**
+   * The FOV diameter a run fine-tuning this model trains at, given {@code --fov-diameter} ({@code given}; 0:
+   * none): the model's own, or {@code given} when the model records none.
+   *
+   * @throws io.vesselseg.VesselsegException.Usage when {@code given} differs from the model's
+   */
+  int fovDiameter(int given) {
+    int own = fovDiameter();
+    if (given > 0 && own > 0 && given != own) {
+      throw new io.vesselseg.VesselsegException.Usage("--fov-diameter " + given + ": --init " + source + " was "
+          + "trained at a FOV diameter of " + own + " px, and fine-tuning keeps the scale it learnt: leave out "
+          + "--fov-diameter (or train from scratch at " + given + " px)");
+    }
+    return own > 0 ? own : given;
+  }
+
   /** A trainable copy of its first network, with its normalisation and calibration. */
   Network network(ComputeDevice device, Precision precision) {
     return Checkpoint.load(contents, "--init " + name, device, precision, 1).network();

@@ -63,7 +63,8 @@ final class StoredConfig {
   private static final String BEFORE_THEY_WERE_STORED = "{\"split_seed\": null, \"fold\": 1, \"thresholds_from\": "
       + "\"\", \"refine_depth\": 0, \"refine_channels\": 0, \"augment\": \"basic\", \"loss\": \"bce+dice\", "
       + "\"input\": \"rgb\", \"ema\": 0.0, \"dropblock\": 0.0, "
-      + "\"distill_from\": \"\", \"distill_weight\": 0.5, \"init\": \"\", \"freeze\": \"\", \"train_images\": 0}";
+      + "\"distill_from\": \"\", \"distill_weight\": 0.5, \"init\": \"\", \"freeze\": \"\", \"train_images\": 0, "
+      + "\"set_weights\": [], \"fov_diameter\": 0}";
 
   /**
    * Settings added after the configuration was grouped, with the value that reproduces what the versions before
@@ -71,7 +72,8 @@ final class StoredConfig {
    */
   private static final Map<String, Map<String, Object>> ADDED_SINCE_GROUPED = Map.of(
       "objective", Map.of("distill_from", "", "distill_weight", 0.5, "init", "", "freeze", ""),
-      "data", Map.of("train_images", 0));
+      "data", Map.of("train_images", 0, "set_weights", java.util.List.of()),
+      "sampling", Map.of("fov_diameter", 0));
 
   private StoredConfig() {}
 
@@ -97,9 +99,16 @@ final class StoredConfig {
         throw new IllegalStateException("two settings named " + e.getKey() + ": flat keys must be unique");
       } else {
         flat.put(e.getKey(), v.isNumber() ? v.numberValue() : v.isBoolean() ? v.booleanValue()
-            : v.isNull() ? null : v.asText());
+            : v.isNull() ? null : v.isArray() ? joined(v) : v.asText());
       }
     }
+  }
+
+  /** A list setting as one value: its items' text, comma-separated ("" when empty). */
+  private static String joined(JsonNode array) {
+    java.util.List<String> items = new java.util.ArrayList<>();
+    array.forEach(item -> items.add(item.asText()));
+    return String.join(",", items);
   }
 
   /** Reads the nested form, or the flat map of earlier versions. */

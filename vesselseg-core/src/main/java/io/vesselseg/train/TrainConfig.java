@@ -89,9 +89,11 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
    *                         this model takes ("" otherwise)
    * @param trainImages      train on only this many of the images left after the validation images are held
    *                         out, chosen by the run's seed (the few-label regime); 0: all of them
+   * @param setWeights       with several sets ({@code dataset} {@code A,B,…}): each set's share of every batch,
+   *                         relative (one positive weight per set); empty: equal shares
    */
   public record Data(@JsonProperty("data") String dataset, int validationImages, int fold, Long splitSeed,
-      String thresholdsFrom, int trainImages) {
+      String thresholdsFrom, int trainImages, List<Double> setWeights) {
 
     public static final int VALIDATION_IMAGES = 3;
     public static final int FOLD = 1;
@@ -99,6 +101,18 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
     public Data {
       thresholdsFrom = thresholdsFrom == null ? "" : thresholdsFrom;
       require(dataset != null && !dataset.isBlank(), "data", dataset, "must name a dataset folder or 'synthetic'");
+      setWeights = setWeights == null ? List.of() : List.copyOf(setWeights);
+      List<String> sets = sets(dataset);
+      require(sets.stream().noneMatch(String::isBlank), "data", dataset,
+          "names an empty set: give dataset folders (or 'synthetic') separated by single commas");
+      require(sets.stream().distinct().count() == sets.size(), "data", dataset,
+          "names a set twice: give each set once (--set-weights gives one a larger share)");
+      require(setWeights.isEmpty() || setWeights.size() == sets.size(), "set-weights", join(setWeights),
+          "gives " + setWeights.size() + " weight(s) for " + sets.size() + " set(s) (--data " + dataset + "): give "
+              + "one weight per set, in the order of --data, or leave it out for equal shares");
+      require(setWeights.stream().allMatch(w -> w > 0 && Double.isFinite(w)), "set-weights", join(setWeights),
+          "must all be positive numbers (a set's relative share of every batch; to train without a set, leave "
+              + "it out of --data)");
       require(validationImages >= 0, "validation-images", validationImages, "must be >= 0");
       require(trainImages >= 0, "train-images", trainImages, "must be >= 0 (0: every training image)");
       require(fold >= 1, "fold", fold, "must be >= 1 (folds are numbered from 1)");
@@ -117,23 +131,51 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
       this(dataset, validationImages, fold, splitSeed, thresholdsFrom, 0);
     }
 
+    /** One set, or several in equal shares. */
+    public Data(String dataset, int validationImages, int fold, Long splitSeed, String thresholdsFrom,
+        int trainImages) {
+      this(dataset, validationImages, fold, splitSeed, thresholdsFrom, trainImages, List.of());
+    }
+
+    /** The sets of {@code dataset}: its comma-separated parts ({@code --data A,B}), each stripped. */
+    public static List<String> sets(String dataset) {
+      return List.of(dataset.split(",", -1)).stream().map(String::strip).toList();
+    }
+
+    /** The sets this run trains on, in order (one for a single dataset). */
+    public List<String> sets() {
+      return sets(dataset);
+    }
+
+    /** Each set's share of every batch, summing to 1: the weights normalised, or equal shares. */
+    public List<Double> shares() {
+      int k = sets().size();
+      double sum = setWeights.isEmpty() ? k : setWeights.stream().mapToDouble(Double::doubleValue).sum();
+      return setWeights.isEmpty() ? java.util.Collections.nCopies(k, 1.0 / k)
+          : setWeights.stream().map(w -> w / sum).toList();
+    }
+
+    private static String join(List<Double> weights) {
+      return String.join(",", weights.stream().map(w -> String.valueOf(w)).toList());
+    }
+
     /** {@code dataset} with {@value #VALIDATION_IMAGES} images held out (fold 1), split by the run's seed. */
     public static Data defaults(String dataset) {
       return new Data(dataset, VALIDATION_IMAGES, FOLD, null, "");
     }
 
     public Data withSplitSeed(Long seed) {
-      return new Data(dataset, validationImages, fold, seed, thresholdsFrom, trainImages);
+      return new Data(dataset, validationImages, fold, seed, thresholdsFrom, trainImages, setWeights);
     }
 
     /** Train on {@code k} of the images left after the validation images (0: all of them). */
     public Data withTrainImages(int k) {
-      return new Data(dataset, validationImages, fold, splitSeed, thresholdsFrom, k);
+      return new Data(dataset, validationImages, fold, splitSeed, thresholdsFrom, k, setWeights);
     }
 
     /** Train on every image, taking the thresholds of {@code reference} ({@code --validation-images 0}). */
     public Data onEveryImage(String reference) {
-      return new Data(dataset, 0, 1, splitSeed, reference, trainImages);
+      return new Data(dataset, 0, 1, splitSeed, reference, trainImages, setWeights);
     }
   }
 
@@ -205,19 +247,37 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
    *
    * @param patchSize square patch side in pixels
    * @param augment   patch augmentation preset ({@link PatchSampler.Augmentation#named})
-   * @param input     what the input channels hold ({@link InputChannels} label)
+   * @param input       what the input channels hold ({@link InputChannels} label)
+   * @param fovDiameter the FOV diameter (pixels) every training photograph is brought to, which the model
+   *                    records as the scale prediction brings photographs to; 0: the {@code init} model's,
+   *                    else the median of the training photographs
    */
-  public record Sampling(int patchSize, String augment, String input) {
+  public record Sampling(int patchSize, String augment, String input, int fovDiameter) {
 
     public static final int PATCH_SIZE = 96;
     public static final String AUGMENT = "basic";
     public static final String INPUT = "rgb";
+    /** The FOV diameters {@code --fov-diameter} accepts, in pixels. */
+    public static final int MIN_FOV_DIAMETER = 64;
+    public static final int MAX_FOV_DIAMETER = 16384;
 
     public Sampling {
+      require(fovDiameter == 0 || (fovDiameter >= MIN_FOV_DIAMETER && fovDiameter <= MAX_FOV_DIAMETER),
+          "fov-diameter", fovDiameter, FOV_DIAMETER_RULE);
       require(patchSize >= 16 && patchSize <= 2048, "patch-size", patchSize, "must be in 16..2048");
       require(PatchSampler.Augmentation.isName(augment), "augment", augment,
           "must be one of: " + PatchSampler.Augmentation.NAMES);
       require(InputChannels.labels().contains(input), "input", input, "must be one of: " + InputChannels.labels());
+    }
+
+    /** What {@code --fov-diameter} must be. */
+    public static final String FOV_DIAMETER_RULE = "must be a FOV diameter in pixels in " + MIN_FOV_DIAMETER + ".."
+        + MAX_FOV_DIAMETER + " (e.g. 540 for DRIVE's scale); leave it out for the --init model's, else the median "
+        + "of the training photographs";
+
+    /** Photographs at the {@code init} model's scale, else at the training photographs' median. */
+    public Sampling(int patchSize, String augment, String input) {
+      this(patchSize, augment, input, 0);
     }
 
     /** 96² RGB patches with flips, quarter turns and colour jitter. */
@@ -226,7 +286,12 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
     }
 
     public Sampling withPatchSize(int side) {
-      return new Sampling(side, augment, input);
+      return new Sampling(side, augment, input, fovDiameter);
+    }
+
+    /** The photographs brought to a FOV diameter of {@code pixels} (0: the default, see the record). */
+    public Sampling withFovDiameter(int pixels) {
+      return new Sampling(patchSize, augment, input, pixels);
     }
 
     /** The input channels as an {@link InputChannels}. */
@@ -367,10 +432,11 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
    * split, threshold source, directory, device or thread count. Thresholds picked for one recipe are borrowed
    * by runs of the same recipe, and the folds of a cross-validation must share theirs.
    *
-   * @param dataset dataset folder, or "synthetic"
+   * @param dataset    dataset folder, or "synthetic" (or several, comma-separated)
+   * @param setWeights with several sets, their relative shares of every batch (empty: equal shares)
    */
-  public record Recipe(@JsonProperty("data") String dataset, Schedule schedule, Sampling sampling,
-      Objective objective, Architecture architecture, Precision precision) {
+  public record Recipe(@JsonProperty("data") String dataset, List<Double> setWeights, Schedule schedule,
+      Sampling sampling, Objective objective, Architecture architecture, Precision precision) {
 
     /**
      * The settings on which this recipe and {@code reference} differ, as {@code "key reference-value vs
@@ -386,7 +452,8 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
 
   /** The settings of this run that make its recipe. */
   public Recipe recipe() {
-    return new Recipe(data.dataset(), schedule, sampling, objective, architecture, runtime.precision());
+    return new Recipe(data.dataset(), data.setWeights(), schedule, sampling, objective, architecture,
+        runtime.precision());
   }
 
   public TrainConfig withData(Data d) {

@@ -143,14 +143,21 @@ public final class TrainingRun {
    */
   public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
       List<TrainListener> extra) {
-    return execute(requested, all, progress, extra, () -> false);
+    return execute(requested, TrainingSets.of(all), progress, extra, () -> false);
+  }
+
+  /** As {@link #execute(TrainConfig, TrainingSets, ConsoleProgress, List, BooleanSupplier)} on one set. */
+  public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
+      List<TrainListener> extra, BooleanSupplier stopRequested) {
+    return execute(requested, TrainingSets.of(all), progress, extra, stopRequested);
   }
 
   /**
-   * As {@link #execute(TrainConfig, List, ConsoleProgress, List)}, ending early (stop reason
-   * {@value Trainer#INTERRUPTED}, the last finished epoch's checkpoint kept) once {@code stopRequested} says so.
+   * As {@link #execute(TrainConfig, List, ConsoleProgress, List)} on the training splits of one or more sets
+   * (those of {@code requested.data().sets()}, in order), ending early (stop reason {@value Trainer#INTERRUPTED},
+   * the last finished epoch's checkpoint kept) once {@code stopRequested} says so.
    */
-  public static TrainSummary execute(TrainConfig requested, List<Sample> all, ConsoleProgress progress,
+  public static TrainSummary execute(TrainConfig requested, TrainingSets sets, ConsoleProgress progress,
       List<TrainListener> extra, BooleanSupplier stopRequested) {
     boolean resume = requested.runtime().resume();
     // torchrun / PyTorchJob / --nproc: WORLD_SIZE > 1 makes this process one rank of a data-parallel run
@@ -166,15 +173,14 @@ public final class TrainingRun {
     BorrowedThresholds borrowed = requested.data().validationImages() == 0 && !resume
         ? borrowThresholds(requested) : null;
     if (!resume) { // and so is a --fold or --train-images these images cannot make, and a teacher that cannot teach
-      TrainConfig.Data d = requested.data();
-      trainingSubset(split(all, d.validationImages(), d.fold(), d.splitSeed()).get(0), d.trainImages(),
-          requested.runtime().seed());
+      sets.split(requested.data(), requested.runtime().seed());
     }
     Initialization init = !resume && requested.objective().initializes()
         ? Initialization.open(requested.objective().init()) : null;
-    if (init != null) { // the architecture and the input are the trained model's
+    if (init != null) { // the architecture, the input and the scale are the trained model's
       requested = requested.withArchitecture(init.architecture()).withSampling(new TrainConfig.Sampling(
-          requested.sampling().patchSize(), requested.sampling().augment(), init.input()));
+          requested.sampling().patchSize(), requested.sampling().augment(), init.input(),
+          init.fovDiameter(requested.sampling().fovDiameter())));
     }
     Teacher teacher = !resume && requested.objective().distills()
         ? Teacher.open(requested.objective(), requested.sampling().inputChannels()) : null;
@@ -196,21 +202,27 @@ public final class TrainingRun {
     }
     int threads = Engine.threads(cfg.runtime().threads());
     TrainConfig.Data data = cfg.data();
-    List<List<Sample>> parts = split(all, data.validationImages(), data.fold(), data.splitSeed());
-    List<Sample> val = parts.get(1);
-    List<Sample> labelled = trainingSubset(parts.get(0), data.trainImages(), cfg.runtime().seed());
-    // patches are cut from training photographs brought to one scale (their median FOV diameter, which the
-    // model records) and turned into the network's input; validation photographs stay as they are, since the
-    // Predictor resamples them to that diameter (and the map back) as it does any photograph
-    // (fine-tuning: at the scale the initial model learnt, so that it sees vessels at the size it knows)
-    int diameter = init != null && init.fovDiameter() > 0 ? init.fovDiameter() : medianFovDiameter(labelled);
+    List<TrainingSets.Part> parts = sets.split(data, cfg.runtime().seed());
+    List<Sample> val = TrainingSets.validation(parts);
+    List<Sample> labelled = TrainingSets.training(parts);
+    // patches are cut from training photographs brought to one scale (--fov-diameter, else their median FOV
+    // diameter over all sets; the model records it) and turned into the network's input; validation photographs
+    // stay as they are, since the Predictor resamples them to that diameter (and the map back) as it does any
+    // photograph (fine-tuning: at the scale the initial model learnt, so that it sees vessels at the size it knows)
+    int diameter = cfg.sampling().fovDiameter() > 0 ? cfg.sampling().fovDiameter()
+        : init != null && init.fovDiameter() > 0 ? init.fovDiameter() : medianFovDiameter(labelled);
     List<Sample> photographs = atOneScale(labelled, diameter);
     List<Sample> train = photographs.stream().map(cfg.sampling().inputChannels()::apply).toList();
     LOG.info("training on {} ({} threads, {}), {} training / {} validation images ({}{})", device.label(),
         threads, cfg.runtime().precision() == io.vesselseg.model.Precision.BF16 ? "bf16 autocast" : "fp32",
         train.size(), val.size(), data.validationImages() == 0 ? ""
-            : "fold " + data.fold() + " of " + all.size() / data.validationImages() + ": ",
+            : parts.size() > 1 ? "fold " + data.fold() + " of each set: "
+            : "fold " + data.fold() + " of " + sets.all().size() / data.validationImages() + ": ",
         val.stream().map(Sample::id).toList());
+    if (parts.size() > 1) {
+      TrainingSets.describe(parts, diameter).forEach(LOG::info);
+    }
+    double[] drawWeights = TrainingSets.imageWeights(parts); // null for one set: the draws of earlier versions
 
     TrainState start = TrainState.fresh();
     Network net;
@@ -246,6 +258,7 @@ public final class TrainingRun {
             "channels", net.normalization().channels())));
     sections.put("split", Map.of("training", train.stream().map(Sample::id).toList(),
         "validation", val.stream().map(Sample::id).toList()));
+    sections.put("sets", TrainingSets.record(parts, diameter));
     if (teacher != null) {
       sections.put("distillation", teacher.record());
     }
@@ -261,6 +274,9 @@ public final class TrainingRun {
     fileMeta.put("provenance", json(prov.toMap()));
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(diameter));
+    if (parts.size() > 1) {
+      fileMeta.put("sets", json(TrainingSets.record(parts, diameter)));
+    }
     if (teacher != null) {
       fileMeta.put("distillation", json(teacher.record()));
     }
@@ -291,7 +307,8 @@ public final class TrainingRun {
       List<TrainListener> listeners = new ArrayList<>();
       if (!writer) { // ranks 1.. train their shards; rank 0 validates, reports and writes
         PatchSampler sampler = new PatchSampler(train, teacher == null ? null
-            : teacher.probabilities(photographs, device), cfg.sampling().patchSize(), cfg.sampling().augmentation());
+            : teacher.probabilities(photographs, device), drawWeights, cfg.sampling().patchSize(),
+            cfg.sampling().augmentation());
         return new Trainer(cfg, step, sampler, validation, listeners, () -> false).run(start);
       }
       listeners.add(progress);
@@ -304,7 +321,7 @@ public final class TrainingRun {
         step.distill(teacher.weight());
       }
       PatchSampler sampler = new PatchSampler(train, teacher == null ? null : teacher.probabilities(photographs,
-          device), cfg.sampling().patchSize(), cfg.sampling().augmentation());
+          device), drawWeights, cfg.sampling().patchSize(), cfg.sampling().augmentation());
       return new Trainer(cfg, step, sampler, validation, listeners, stopRequested).run(start);
     }
   }
@@ -374,8 +391,8 @@ public final class TrainingRun {
       resampled += resample ? 1 : 0;
     }
     if (resampled > 0) {
-      LOG.info("{} of {} training photographs resampled to a FOV diameter of {} px (their median, or a fine-tuned "
-          + "model's), as prediction resamples every photograph", resampled, images.size(), diameter);
+      LOG.info("{} of {} training photographs resampled to a FOV diameter of {} px (--fov-diameter, a fine-tuned "
+          + "model's or their median), as prediction resamples every photograph", resampled, images.size(), diameter);
     }
     return out;
   }

@@ -125,6 +125,20 @@ class TrainConfigTest {
   }
 
   @Test
+  void theSetsTheirSharesAndTheScaleAreRecordedInTheRecipe() {
+    TrainConfig two = small().withData(new Data("a,b", 3, 1, null, "", 0, List.of()));
+    TrainConfig weighted = small().withData(new Data("a,b", 3, 1, null, "", 0, List.of(3.0, 1.0)))
+        .withSampling(small().sampling().withFovDiameter(1080));
+    TrainConfig back = TrainConfig.fromJson(weighted.toJson().toString());
+    assertEquals(List.of(3.0, 1.0), back.data().setWeights());
+    assertEquals(1080, back.sampling().fovDiameter());
+    assertEquals(List.of(0.75, 0.25), back.data().shares());
+    assertEquals(List.of(0.5, 0.5), two.data().shares());
+    assertEquals(List.of("set_weights  vs 3.0,1.0", "fov_diameter 0 vs 1080"),
+        weighted.recipe().differencesFrom(two.recipe()));
+  }
+
+  @Test
   void theSplitSeedDefaultsToTheSeedAndRoundTrips() {
     TrainConfig same = small();
     assertEquals(same.runtime().seed(), same.data().splitSeed());
@@ -151,8 +165,12 @@ class TrainConfigTest {
     var flat = small().flat();
     // and those added since, which BEFORE_THEY_WERE_STORED supplies for a flat map that lacks them
     var since = new java.util.HashSet<>(before);
-    since.addAll(Set.of("distill_from", "distill_weight", "init", "freeze", "train_images"));
+    since.addAll(Set.of("distill_from", "distill_weight", "init", "freeze", "train_images", "set_weights",
+        "fov_diameter"));
     assertEquals(since, flat.keySet());
+    assertEquals("", flat.get("set_weights"), "equal shares: no weights");
+    assertEquals("3.0,1.0", small().withData(new Data("a,b", 3, 1, null, "", 0, List.of(3.0, 1.0))).flat()
+        .get("set_weights"), "a list setting is one comma-separated value");
     assertEquals(8, flat.get("batch_size"));
     assertEquals("fp32", flat.get("precision"));
     assertEquals("r", flat.get("out"));
