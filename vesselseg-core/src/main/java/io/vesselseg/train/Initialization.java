@@ -54,19 +54,19 @@ record Initialization(String source, String name, String sha256, Checkpoint.Meta
   }
 
   /**
-   * The FOV diameter a run fine-tuning this model trains at, given {@code --fov-diameter} ({@code given}; 0:
-   * none): the model's own, or {@code given} when the model records none.
-   *
-   * @throws io.vesselseg.VesselsegException.Usage when {@code given} differs from the model's
+   * The FOV diameter a run fine-tuning this model trains at: {@code --fov-diameter} ({@code given}; 0: none)
+   * when given, else the model's own. Another scale than the model's is allowed (to fine-tune towards a
+   * higher-resolution set, e.g. HRF at twice DRIVE's scale) and logged, since the network then meets vessels at
+   * another size than it learnt them.
    */
   int fovDiameter(int given) {
     int own = fovDiameter();
     if (given > 0 && own > 0 && given != own) {
-      throw new io.vesselseg.VesselsegException.Usage("--fov-diameter " + given + ": --init " + source + " was "
-          + "trained at a FOV diameter of " + own + " px, and fine-tuning keeps the scale it learnt: leave out "
-          + "--fov-diameter (or train from scratch at " + given + " px)");
+      org.slf4j.LoggerFactory.getLogger(Initialization.class).warn("--fov-diameter {}: --init {} was trained at a "
+          + "FOV diameter of {} px; fine-tuning at {} px shows it vessels {} times the size it learnt", given, name,
+          own, given, String.format(java.util.Locale.ROOT, "%.2f", given / (double) own));
     }
-    return own > 0 ? own : given;
+    return given > 0 ? given : own;
   }
 
   /** A trainable copy of its first network, with its normalisation and calibration. */

@@ -235,7 +235,7 @@ public final class TrainingRun {
       LOG.info("resuming {} after epoch {} (step {})", run.last(), start.epoch(), start.globalStep());
     } else if (init != null) {
       net = init.network(device, cfg.runtime().precision());
-      LOG.info("fine-tuning {} (SHA-256 {}): its {} and input normalisation, photographs at its FOV diameter "
+      LOG.info("fine-tuning {} (SHA-256 {}): its {} and input normalisation, photographs at a FOV diameter of "
           + "{} px", init.name(), init.sha256().substring(0, 12), cfg.architecture(), diameter);
     } else {
       net = Network.create(cfg.architecture(), device, cfg.runtime().precision(),
@@ -246,6 +246,14 @@ public final class TrainingRun {
           net.freeze(Initialization.ENCODER), net.parameterCount());
     }
     net.setDropBlock(cfg.objective().dropBlock());
+    Map<String, Object> initRecord = init == null ? null : init.record(cfg.objective().freeze());
+    if (initRecord != null && writer && !val.isEmpty()) { // where the model stands on these photographs untrained
+      Validator.Result r = new FovValidator(new Predictor(net, false), val, diameter).validate();
+      initRecord.put("before", Map.of("val_loss", r.loss(), "val_f1", r.f1(), "val_auc", r.auc(), "threshold",
+          r.threshold()));
+      LOG.info(String.format(java.util.Locale.ROOT, "before fine-tuning: val loss %.4f  val F1 %.4f  val AUC %.4f  "
+          + "thr %.3f", r.loss(), r.f1(), r.auc(), r.threshold()));
+    }
     Provenance prov = Provenance.capture(device.label(), cfg.runtime().seed());
     Map<String, Object> sections = new LinkedHashMap<>();
     sections.put("config", cfg.toJson());
@@ -263,7 +271,7 @@ public final class TrainingRun {
       sections.put("distillation", teacher.record());
     }
     if (init != null) {
-      sections.put("init", init.record(cfg.objective().freeze()));
+      sections.put("init", initRecord);
     }
     if (writer) {
       run.writeRunJson(sections);
@@ -281,7 +289,7 @@ public final class TrainingRun {
       fileMeta.put("distillation", json(teacher.record()));
     }
     if (init != null) {
-      fileMeta.put("init", json(init.record(cfg.objective().freeze())));
+      fileMeta.put("init", json(initRecord));
     }
     // a run without validation images keeps the borrowed thresholds; the others pick theirs on val
     Thresholds thresholds = borrowed != null ? borrowed.thresholds()

@@ -91,6 +91,13 @@ class FineTuningTest {
       size += Math.abs(a[i]);
     }
     assertTrue(moved > 0 && moved < size, "fine-tuned, not retrained from scratch: moved " + moved + " of " + size);
+    // the weights were really loaded: validated before training, the run scores the same images as the source
+    // scored its best (its only) epoch
+    String[] sourceEpoch = Files.readAllLines(source.resolve("metrics.csv")).get(1).split(",");
+    JsonNode beforeTuning = new ObjectMapper().readTree(tuned.resolve("run.json").toFile()).get("init").get("before");
+    assertEquals(Double.parseDouble(sourceEpoch[3]), beforeTuning.get("val_loss").asDouble(), 1e-6,
+        "the first validation loss is the source model's");
+    assertEquals(Double.parseDouble(sourceEpoch[4]), beforeTuning.get("val_f1").asDouble(), 1e-6);
   }
 
   @Test
