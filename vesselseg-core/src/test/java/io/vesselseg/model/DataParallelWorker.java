@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.TensorVector;
 
 /**
  * A rank of {@link DistributedTest}'s data-parallel runs, started as its own JVM with the torchrun environment:
- * {@code steps globalBatch weightsFile}. It trains a tiny U-Net on synthetic patches (every rank draws the
+ * {@code steps globalBatch weightsFile} ({@code {rank}} in the file name: the rank). It trains a tiny U-Net on synthetic patches (every rank draws the
  * same global batch, trains its shard) and writes its parameters as big-endian floats. Each rank starts from
  * a different seed, so equal results prove the start-up broadcast. Exit 3 with the message on a collective's
  * failure. Optional arguments {@code depth baseChannels patch} measure other sizes (docs/distributed.md's
@@ -32,11 +32,16 @@ public final class DataParallelWorker {
         : new Architecture(2, 4);
     int patch = args.length > 5 ? Integer.parseInt(args[5]) : PATCH;
     try (Distributed group = env == null ? null : Distributed.join(env, Distributed.timeoutFrom(System.getenv()))) {
+      if (env != null) {
+        System.out.printf("rank %d of %d, store at %s:%d hosted by %s%n", env.rank(), env.worldSize(),
+            env.masterAddr(), env.masterPort(), env.agentStore() ? "torchrun's agent (keys of attempt "
+            + env.restart() + ")" : "rank 0");
+      }
       long t0 = System.nanoTime();
       float[] w = train(group, 1, steps, batch, env == null ? 0 : env.rank(), arch, patch);
       System.out.printf("%d steps of %d patches (%d²) in %.1f s: %.2f patches/s%n", steps, batch, patch,
           (System.nanoTime() - t0) / 1e9, steps * batch / ((System.nanoTime() - t0) / 1e9));
-      write(Path.of(args[2]), w);
+      write(Path.of(args[2].replace("{rank}", Integer.toString(env == null ? 0 : env.rank()))), w);
     } catch (VesselsegException e) {
       System.err.println(e.getMessage());
       System.exit(3);
@@ -68,7 +73,8 @@ public final class DataParallelWorker {
         sampler.fill(rng, x, y, batch);
         float loss = step.step(x, y, batch, patch, 1e-2);
         System.out.printf("step %d loss %.5f%s%n", s + 1, loss, group == null ? ""
-            : String.format(" allreduce %d bytes %.2f ms", group.gradientBytes(), group.gradientSeconds() * 1e3));
+            : String.format(" allreduce %d bytes %.2f ms (%s)", group.gradientBytes(), group.gradientSeconds() * 1e3,
+                group.bucketReport()));
       }
       return parameters(net);
     }
