@@ -37,6 +37,27 @@ class TorchrunTest {
 
   @Test
   void torchrunsTwoRanksTrainAsOneProcessDoes(@TempDir Path dir) throws Exception {
+    String out = torchrun(dir, 0, false);
+    checkRank(dir, 0, 0);
+    checkRank(dir, 1, 0);
+    checkWeights(dir, out);
+  }
+
+  /**
+   * Rank 1 exits right after joining in attempt 0; torchrun's agent (which keeps its store) restarts both ranks,
+   * and attempt 1 joins under its own key prefix: stale keys of attempt 0 would point Gloo at dead peers.
+   */
+  @Test
+  void aRestartedAttemptJoinsAgainAndTrains(@TempDir Path dir) throws Exception {
+    String out = torchrun(dir, 1, true);
+    assertTrue(Files.readString(rankLog(dir, 1, 0)).contains("rank 1 fails in attempt 0"), out);
+    checkRank(dir, 0, 1);
+    checkRank(dir, 1, 1);
+    checkWeights(dir, out);
+  }
+
+  /** Runs the two ranks under torchrun and returns its output (exit 0 asserted). */
+  private static String torchrun(Path dir, int restarts, boolean failFirst) throws Exception {
     Path torchrun = torchrun();
     assumeTrue(Files.isExecutable(torchrun), MISSING + " (looked for " + torchrun + ")");
     int port = DistributedTest.freePort();
@@ -47,7 +68,8 @@ class TorchrunTest {
     }
     cmd.addAll(List.of(torchrun.toString(), "--nnodes", "1", "--nproc-per-node", "2",
         "--rdzv-backend", "static", "--node-rank", "0", "--master-addr", "127.0.0.1",
-        "--master-port", Integer.toString(port), "--max-restarts", "0", "--log-dir", dir.resolve("logs").toString(), "--redirects", "3", "--no-python",
+        "--master-port", Integer.toString(port), "--max-restarts", Integer.toString(restarts),
+        "--log-dir", dir.resolve("logs").toString(), "--redirects", "3", "--no-python",
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
         "-cp", System.getProperty("java.class.path"), DataParallelWorker.class.getName(),
         Integer.toString(DistributedTest.STEPS), Integer.toString(DistributedTest.BATCH),
@@ -56,29 +78,42 @@ class TorchrunTest {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("VESSELSEG_DIST_TIMEOUT_S", "60");
     pb.environment().remove("WORLD_SIZE");
+    if (failFirst) {
+      pb.environment().put("VESSELSEG_TEST_FAIL_FIRST_ATTEMPT", "1");
+    }
     Process p = pb.start();
-    boolean done = p.waitFor(180, TimeUnit.SECONDS);
+    boolean done = p.waitFor(240, TimeUnit.SECONDS);
     if (!done) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
     }
     String out = Files.readString(log);
-    assertTrue(done, "torchrun did not finish in 180 s:\n" + out);
+    assertTrue(done, "torchrun did not finish in 240 s:\n" + out);
     assertEquals(0, p.exitValue(), out);
-    for (int r = 0; r < 2; r++) { // torchrun's log of each rank: <log-dir>/<run id>/attempt_0/<rank>/stdout.log
-      final String rank = Integer.toString(r);
-      String rankLog;
-      try (var files = Files.walk(dir.resolve("logs"))) {
-        Path f = files.filter(x -> x.endsWith(Path.of("attempt_0", rank, "stdout.log"))).findFirst().orElseThrow();
-        rankLog = Files.readString(f);
-      }
-      assertTrue(rankLog.contains("rank " + r + " of 2, store at 127.0.0.1:" + port + " hosted by torchrun's agent "
-          + "(keys of attempt 0)"), rankLog);
+    return out;
+  }
+
+  /** torchrun's log of a rank: {@code <log-dir>/<run id>/attempt_<attempt>/<rank>/stdout.log}. */
+  private static Path rankLog(Path dir, int rank, int attempt) throws Exception {
+    try (var files = Files.walk(dir.resolve("logs"))) {
+      return files.filter(x -> x.endsWith(Path.of("attempt_" + attempt, Integer.toString(rank), "stdout.log")))
+          .findFirst().orElseThrow(() -> new AssertionError("no log of rank " + rank + " in attempt " + attempt));
     }
+  }
+
+  /** The rank joined torchrun's agent store under the attempt's prefix. */
+  private static void checkRank(Path dir, int rank, int attempt) throws Exception {
+    String log = Files.readString(rankLog(dir, rank, attempt));
+    assertTrue(log.contains("rank " + rank + " of 2, store at 127.0.0.1:") && log.contains("hosted by torchrun's "
+        + "agent (keys of attempt " + attempt + ")"), log);
+  }
+
+  /** Both ranks hold the same weights, those of one process in two micro-batches within the tolerance. */
+  private static void checkWeights(Path dir, String out) throws Exception {
     float[] w0 = DistributedTest.read(dir.resolve("w0"));
     float[] w1 = DistributedTest.read(dir.resolve("w1"));
     float[] single = DataParallelWorker.train(null, 2, DistributedTest.STEPS, DistributedTest.BATCH, 0);
-    assertEquals(single.length, w0.length);
+    assertEquals(single.length, w0.length, out);
     double gap = 0;
     for (int i = 0; i < w0.length; i++) {
       assertEquals(w0[i], w1[i], "both ranks hold the same weights (parameter " + i + ")");
