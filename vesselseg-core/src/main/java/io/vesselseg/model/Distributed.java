@@ -23,12 +23,12 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 
 /**
- * Data parallelism across processes on libtorch's c10d: a {@link TCPStore} rendezvous (hosted by rank 0), a
- * {@link ProcessGroupGloo} (CPU tensors), the start-up broadcast of parameters and buffers from rank 0, and
- * gradient averaging by allreduce of the gradients flattened into buckets ({@link GradientBuckets}),
- * overlapped with the backward pass. Every collective waits at most {@link #timeout()}; one that does not finish in time, or whose peer
- * has gone (Gloo sees the closed connection at once), throws {@link VesselsegException.Data} naming this
- * rank. Not thread-safe: one training loop per process. Close it after training.
+ * Data parallelism across processes on libtorch's c10d: a {@link TCPStore} rendezvous (hosted by rank 0, or by
+ * torchrun's agent), a {@link ProcessGroupGloo} (CPU tensors), the start-up broadcast of parameters and buffers
+ * from rank 0, and gradient averaging by allreduce of the gradients in flat buckets, overlapped with the backward
+ * pass ({@link GradientBuckets}). Every collective waits at most {@link #timeout()}; one that does not finish in
+ * time, or whose peer has gone (Gloo sees the closed connection at once), throws {@link VesselsegException.Data}
+ * naming this rank. Not thread-safe: one training loop per process. Close it after training.
  */
 public final class Distributed implements AutoCloseable {
 
@@ -93,10 +93,6 @@ public final class Distributed implements AutoCloseable {
   private final TCPStore tcp;
   private final Store store;
   private final ProcessGroupGloo group;
-  private final boolean overlap = !"0".equals(System.getenv("VESSELSEG_DIST_OVERLAP"));
-  private final long bucketCap = bucketBytes(System.getenv("VESSELSEG_DIST_BUCKET_BYTES"), BUCKET_BYTES);
-  private final long firstBucketCap = bucketBytes(System.getenv("VESSELSEG_DIST_BUCKET_BYTES"),
-      GradientBuckets.FIRST_BUCKET_BYTES);
   private GradientBuckets buckets;
   private long bytesPerStep;
   private double gradientSeconds;
@@ -208,25 +204,16 @@ public final class Distributed implements AutoCloseable {
   }
 
   /**
-   * Whether the gradient allreduce overlaps the backward pass (per-parameter hooks start each bucket's
-   * allreduce as soon as its gradients are computed): yes unless {@code VESSELSEG_DIST_OVERLAP=0}.
-   * {@code VESSELSEG_DIST_BUCKET_BYTES} caps every bucket (default: 1 MB the first, 25 MB the others).
-   */
-  public boolean overlaps() {
-    return overlap;
-  }
-
-  /**
    * Call right before the backward pass of a step on {@code net} (inside the step's scope): fresh buckets and,
-   * with {@link #overlaps() overlap}, hooks that start their allreduces during backward.
+   * unless {@code VESSELSEG_DIST_OVERLAP=0}, hooks that start their allreduces during backward
+   * ({@link GradientBuckets#fromEnvironment}).
    */
   public void beforeBackward(Network net) {
     if (buckets != null && buckets.network() != net) {
-      buckets.release();
-      buckets = null;
+      detach(buckets.network());
     }
     if (buckets == null) {
-      buckets = new GradientBuckets(this, net, overlap, firstBucketCap, bucketCap);
+      buckets = GradientBuckets.fromEnvironment(this, net, System.getenv());
     }
     buckets.arm();
   }
@@ -258,10 +245,6 @@ public final class Distributed implements AutoCloseable {
   public String bucketReport() {
     return buckets == null ? "no buckets yet" : buckets.bucketCount() + " buckets, "
         + buckets.startedDuringBackward() + " started during backward";
-  }
-
-  private static long bucketBytes(String env, long fallback) {
-    return env == null || env.isBlank() ? fallback : Long.parseLong(env.trim());
   }
 
   ProcessGroupGloo processGroup() {

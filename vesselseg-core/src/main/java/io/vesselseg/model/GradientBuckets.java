@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.zeros;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -49,6 +50,19 @@ final class GradientBuckets {
   private int early;
   private boolean armed;
   private RuntimeException failure;
+
+  /**
+   * Buckets for {@code network}: with overlap unless {@code VESSELSEG_DIST_OVERLAP=0}; {@code
+   * VESSELSEG_DIST_BUCKET_BYTES} caps every bucket (default: {@value #FIRST_BUCKET_BYTES} bytes the first,
+   * {@link Distributed#BUCKET_BYTES} the others).
+   */
+  static GradientBuckets fromEnvironment(Distributed group, Network network, java.util.Map<String, String> env) {
+    String cap = env.get("VESSELSEG_DIST_BUCKET_BYTES");
+    boolean set = cap != null && !cap.isBlank();
+    long first = set ? Long.parseLong(cap.trim()) : FIRST_BUCKET_BYTES;
+    long others = set ? Long.parseLong(cap.trim()) : Distributed.BUCKET_BYTES;
+    return new GradientBuckets(group, network, !"0".equals(env.get("VESSELSEG_DIST_OVERLAP")), first, others);
+  }
 
   /**
    * Buckets for {@code network}'s trainable parameters, the first of at most {@code firstCap} bytes, the others
@@ -218,11 +232,13 @@ final class GradientBuckets {
     if (hooks.isEmpty()) {
       return;
     }
-    TensorVector params = network.module().parameters();
-    for (int i = 0, h = 0; i < bucketOf.length; i++) {
-      if (bucketOf[i] >= 0) {
-        params.get(i).remove_hook(hookIds[i]);
-        hooks.get(h++).releaseReference();
+    try (PointerScope scope = new PointerScope()) {
+      TensorVector params = network.module().parameters();
+      for (int i = 0, h = 0; i < bucketOf.length; i++) {
+        if (bucketOf[i] >= 0) {
+          params.get(i).remove_hook(hookIds[i]);
+          hooks.get(h++).releaseReference();
+        }
       }
     }
     hooks.clear();

@@ -14,11 +14,12 @@ import org.bytedeco.pytorch.TensorVector;
 
 /**
  * A rank of {@link DistributedTest}'s data-parallel runs, started as its own JVM with the torchrun environment:
- * {@code steps globalBatch weightsFile} ({@code {rank}} in the file name: the rank). It trains a tiny U-Net on synthetic patches (every rank draws the
- * same global batch, trains its shard) and writes its parameters as big-endian floats. Each rank starts from
- * a different seed, so equal results prove the start-up broadcast. Exit 3 with the message on a collective's
- * failure. Optional arguments {@code depth baseChannels patch} measure other sizes (docs/distributed.md's
- * figures); without WORLD_SIZE it trains as one process.
+ * {@code steps globalBatch weightsFile} ({@code {rank}} in the file name: the rank). It trains a tiny U-Net on
+ * synthetic patches (every rank draws the same global batch, trains its shard) and writes its parameters as
+ * big-endian floats. Each rank starts from a different seed, so equal results prove the start-up broadcast. Exit
+ * 3 with the message on a collective's failure. Optional arguments {@code depth baseChannels patch} measure other
+ * sizes (docs/distributed.md's figures; {@code VESSELSEG_BENCH_ALLREDUCE=n} also times n allreduces of the
+ * gradient's size alone); without WORLD_SIZE it trains as one process.
  */
 public final class DataParallelWorker {
 
