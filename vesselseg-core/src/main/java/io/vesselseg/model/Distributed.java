@@ -1,7 +1,5 @@
 package io.vesselseg.model;
 
-import static org.bytedeco.pytorch.global.torch.cat;
-
 import io.vesselseg.VesselsegException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +12,10 @@ import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.PrefixStore;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -23,12 +23,12 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 
 /**
- * Data parallelism across processes on libtorch's c10d: a {@link TCPStore} rendezvous (hosted by rank 0), a
- * {@link ProcessGroupGloo} (CPU tensors), the start-up broadcast of parameters and buffers from rank 0, and
- * gradient averaging by allreduce of the gradients flattened into buckets of about {@value #BUCKET_BYTES}
- * bytes. Every collective waits at most {@link #timeout()}; one that does not finish in time, or whose peer
- * has gone (Gloo sees the closed connection at once), throws {@link VesselsegException.Data} naming this
- * rank. Not thread-safe: one training loop per process. Close it after training.
+ * Data parallelism across processes on libtorch's c10d: a {@link TCPStore} rendezvous (hosted by rank 0, or by
+ * torchrun's agent), a {@link ProcessGroupGloo} (CPU tensors), the start-up broadcast of parameters and buffers
+ * from rank 0, and gradient averaging by allreduce of the gradients in flat buckets, overlapped with the backward
+ * pass ({@link GradientBuckets}). Every collective waits at most {@link #timeout()}; one that does not finish in
+ * time, or whose peer has gone (Gloo sees the closed connection at once), throws {@link VesselsegException.Data}
+ * naming this rank. Not thread-safe: one training loop per process. Close it after training.
  */
 public final class Distributed implements AutoCloseable {
 
@@ -39,9 +39,13 @@ public final class Distributed implements AutoCloseable {
 
   /**
    * The torchrun / PyTorchJob environment: {@code MASTER_ADDR}, {@code MASTER_PORT}, {@code WORLD_SIZE},
-   * {@code RANK}, {@code LOCAL_RANK}.
+   * {@code RANK}, {@code LOCAL_RANK}; and torchrun's {@code TORCHELASTIC_USE_AGENT_STORE=True} ({@code agentStore}:
+   * torchrun's agent already hosts the store on {@code MASTER_PORT}, every rank connects as a client) with
+   * {@code TORCHELASTIC_RESTART_COUNT} ({@code restart}: the keys of attempt n are prefixed
+   * {@code /worker/attempt_n}, as PyTorch's workers do, so a restarted attempt does not read the last one's).
    */
-  public record Env(String masterAddr, int masterPort, int worldSize, int rank, int localRank) {
+  public record Env(String masterAddr, int masterPort, int worldSize, int rank, int localRank, boolean agentStore,
+      int restart) {
 
     public Env {
       if (worldSize < 1 || rank < 0 || rank >= worldSize) {
@@ -53,6 +57,11 @@ public final class Distributed implements AutoCloseable {
       }
     }
 
+    /** Rank 0 hosts the store (no torchrun agent). */
+    public Env(String masterAddr, int masterPort, int worldSize, int rank, int localRank) {
+      this(masterAddr, masterPort, worldSize, rank, localRank, false, 0);
+    }
+
     /** The environment's values, or null when {@code WORLD_SIZE} is unset or 1 (a single process). */
     public static Env from(Map<String, String> env) {
       String world = env.get("WORLD_SIZE");
@@ -60,7 +69,8 @@ public final class Distributed implements AutoCloseable {
         return null;
       }
       return new Env(env.getOrDefault("MASTER_ADDR", "127.0.0.1"), number(env, "MASTER_PORT", "29500"),
-          number(env, "WORLD_SIZE", "1"), number(env, "RANK", null), number(env, "LOCAL_RANK", "0"));
+          number(env, "WORLD_SIZE", "1"), number(env, "RANK", null), number(env, "LOCAL_RANK", "0"),
+          "True".equals(env.get("TORCHELASTIC_USE_AGENT_STORE")), number(env, "TORCHELASTIC_RESTART_COUNT", "0"));
     }
 
     private static int number(Map<String, String> env, String name, String fallback) {
@@ -80,31 +90,39 @@ public final class Distributed implements AutoCloseable {
 
   private final Env env;
   private final Duration timeout;
-  private final TCPStore store;
+  private final TCPStore tcp;
+  private final Store store;
   private final ProcessGroupGloo group;
+  private GradientBuckets buckets;
   private long bytesPerStep;
   private double gradientSeconds;
 
-  private Distributed(Env env, Duration timeout, TCPStore store, ProcessGroupGloo group) {
+  private Distributed(Env env, Duration timeout, TCPStore tcp, Store store, ProcessGroupGloo group) {
     this.env = env;
     this.timeout = timeout;
+    this.tcp = tcp;
     this.store = store;
     this.group = group;
   }
 
-  /** Joins the group described by {@code env}; rank 0 hosts the store. Blocks until all ranks are there. */
+  /**
+   * Joins the group described by {@code env}; rank 0 hosts the store, unless torchrun's agent does
+   * ({@link Env#agentStore()}). Blocks until all ranks are there.
+   */
   public static Distributed join(Env env, Duration timeout) {
     try {
       TCPStoreOptions so = new TCPStoreOptions();
       so.port((short) env.masterPort());
-      so.isServer(env.rank() == 0);
+      so.isServer(env.rank() == 0 && !env.agentStore());
       so.numWorkers(new SizeTPointer(1).put(env.worldSize()));
       so.waitWorkers(true);
       so.timeout(new Milliseconds(timeout.toMillis()));
-      TCPStore store = new TCPStore(env.masterAddr(), so);
+      TCPStore tcp = new TCPStore(env.masterAddr(), so);
+      Store store = env.agentStore() ? new PrefixStore("/worker/attempt_" + env.restart(), tcp) : tcp;
       ProcessGroupGloo.Options o = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
       o.devices(new GlooDeviceVector(device(env.masterAddr())));
-      return new Distributed(env, timeout, store, new ProcessGroupGloo(store, env.rank(), env.worldSize(), o));
+      return new Distributed(env, timeout, tcp, store,
+          new ProcessGroupGloo(store, env.rank(), env.worldSize(), o));
     } catch (RuntimeException e) {
       throw new VesselsegException.Data("rank " + env.rank() + " could not join " + env.worldSize()
           + " processes at " + env.masterAddr() + ":" + env.masterPort() + " within " + timeout.toSeconds()
@@ -151,7 +169,10 @@ public final class Distributed implements AutoCloseable {
     return bytesPerStep;
   }
 
-  /** Wall-clock seconds of the last step's gradient averaging (flatten, allreduce, divide, copy back). */
+  /**
+   * Wall-clock seconds the last step spent on gradient averaging after its backward pass (filling the buckets,
+   * the allreduces or what remained of them with overlap, dividing, copying back).
+   */
   public double gradientSeconds() {
     return gradientSeconds;
   }
@@ -183,54 +204,51 @@ public final class Distributed implements AutoCloseable {
   }
 
   /**
-   * Replaces every gradient of {@code net} by its mean over the ranks: gradients flattened into buckets of
-   * about {@link #BUCKET_BYTES}, one allreduce (sum) per bucket, divided by the world size, copied back.
-   * Parameters without a gradient (frozen) are left out on every rank alike. Call inside the step's scope.
+   * Call right before the backward pass of a step on {@code net} (inside the step's scope): fresh buckets and,
+   * unless {@code VESSELSEG_DIST_OVERLAP=0}, hooks that start their allreduces during backward
+   * ({@link GradientBuckets#fromEnvironment}).
+   */
+  public void beforeBackward(Network net) {
+    if (buckets != null && buckets.network() != net) {
+      detach(buckets.network());
+    }
+    if (buckets == null) {
+      buckets = GradientBuckets.fromEnvironment(this, net, System.getenv());
+    }
+    buckets.arm();
+  }
+
+  /**
+   * Replaces every gradient of {@code net} by its mean over the ranks: gradients in flat buckets (the first of
+   * 1 MB, the others of about {@link #BUCKET_BYTES}, in reverse parameter order), one allreduce (sum) per bucket,
+   * divided by the world size, copied back (see {@link GradientBuckets}). Parameters without a gradient keep
+   * none, on every rank alike. Call after the backward pass, {@link #beforeBackward} having been called before.
    */
   public void averageGradients(Network net) {
-    long t0 = System.nanoTime();
-    try (NoGradGuard g = new NoGradGuard()) {
-      TensorVector params = net.module().parameters();
-      List<Tensor> bucket = new ArrayList<>();
-      long bytes = 0;
-      long total = 0;
-      for (long i = 0; i < params.size(); i++) {
-        Tensor p = params.get(i);
-        Tensor grad = p.grad();
-        if (!p.requires_grad() || !grad.defined()) {
-          continue;
-        }
-        bucket.add(grad);
-        bytes += grad.numel() * grad.element_size();
-        if (bytes >= BUCKET_BYTES) {
-          total += reduce(bucket);
-          bucket.clear();
-          bytes = 0;
-        }
-      }
-      if (!bucket.isEmpty()) {
-        total += reduce(bucket);
-      }
-      bytesPerStep = total;
+    if (buckets == null || buckets.network() != net) {
+      throw new IllegalStateException("beforeBackward(net) was not called before this backward pass");
     }
+    long t0 = System.nanoTime();
+    bytesPerStep = buckets.finish();
     gradientSeconds = (System.nanoTime() - t0) / 1e9;
   }
 
-  private long reduce(List<Tensor> grads) {
-    Tensor[] flat = new Tensor[grads.size()];
-    for (int i = 0; i < flat.length; i++) {
-      flat[i] = grads.get(i).reshape(-1);
+  /** Removes the hooks {@link #beforeBackward} put on {@code net}'s parameters (call before closing it). */
+  public void detach(Network net) {
+    if (buckets != null && buckets.network() == net) {
+      buckets.release();
+      buckets = null;
     }
-    Tensor buf = cat(new TensorVector(flat));
-    await(group.allreduce(new TensorVector(buf), allreduce()), "the gradient allreduce");
-    buf.div_(new Scalar((double) env.worldSize()));
-    long off = 0;
-    for (Tensor gr : grads) {
-      long n = gr.numel();
-      gr.copy_(buf.narrow(0, off, n).view_as(gr));
-      off += n;
-    }
-    return buf.numel() * buf.element_size();
+  }
+
+  /** Buckets and how many started during the last backward pass, e.g. "2 buckets, 1 started during backward". */
+  public String bucketReport() {
+    return buckets == null ? "no buckets yet" : buckets.bucketCount() + " buckets, "
+        + buckets.startedDuringBackward() + " started during backward";
+  }
+
+  ProcessGroupGloo processGroup() {
+    return group;
   }
 
   /** The sum of {@code value} over the ranks (e.g. to agree that a loss is finite everywhere). */
@@ -261,7 +279,7 @@ public final class Distributed implements AutoCloseable {
     return o;
   }
 
-  private void await(Work w, String what) {
+  void await(Work w, String what) {
     try {
       w._wait(new Milliseconds(timeout.toMillis()));
     } catch (RuntimeException e) {
@@ -283,6 +301,9 @@ public final class Distributed implements AutoCloseable {
   @Override
   public void close() {
     group.close();
-    store.close();
+    if (store != tcp) {
+      store.close();
+    }
+    tcp.close();
   }
 }

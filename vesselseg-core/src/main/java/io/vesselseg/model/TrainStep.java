@@ -188,6 +188,9 @@ public final class TrainStep implements AutoCloseable {
           return value;
         }
         sum += value;
+        if (distributed != null) {
+          distributed.beforeBackward(net); // with overlap its allreduces start during this backward
+        }
         (distributed == null && shards > 1 ? total.mul(new Scalar(1.0 / shards)) : total).backward();
       }
       if (distributed != null) {
@@ -289,6 +292,9 @@ public final class TrainStep implements AutoCloseable {
 
   @Override
   public void close() {
+    if (distributed != null) {
+      distributed.detach(network);
+    }
     if (average != null) {
       average.close();
     }

@@ -15,8 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two ranks as two JVMs on loopback (TCPStore + Gloo), against one process computing the same global batch in
@@ -34,12 +38,19 @@ class DistributedTest {
   static final int STEPS = 6;
   static final int BATCH = 4;
 
-  @Test
-  void twoRanksTrainTheWeightsOneProcessTrainsOnTheSameGlobalBatch(@TempDir Path dir) throws Exception {
+  /**
+   * {@code overlap} "1": the allreduces overlap backward, in 4 kB buckets (6 for the tiny U-Net), each started
+   * by the parameter hooks as soon as its gradients are there; "0": after backward, in one bucket.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"1", "0"})
+  void twoRanksTrainTheWeightsOneProcessTrainsOnTheSameGlobalBatch(String overlap, @TempDir Path dir)
+      throws Exception {
     int port = freePort();
     List<Process> ranks = new ArrayList<>();
     for (int r = 0; r < 2; r++) {
-      ranks.add(start(dir, r, port, STEPS, "60"));
+      ranks.add(start(dir, r, port, STEPS, "60", Map.of("VESSELSEG_DIST_OVERLAP", overlap,
+          "VESSELSEG_DIST_BUCKET_BYTES", overlap.equals("1") ? "4096" : "")));
     }
     for (int r = 0; r < 2; r++) {
       Process p = ranks.get(r);
@@ -66,14 +77,25 @@ class DistributedTest {
         gap, moved);
     assertTrue(moved > 100 * TOLERANCE, "training moved the weights by " + moved);
     assertTrue(gap <= TOLERANCE, "two ranks vs one process: max |dw| " + gap + " > " + TOLERANCE);
-    assertTrue(Files.readString(dir.resolve("rank0.log")).contains("allreduce"));
+    String log = Files.readString(dir.resolve("rank0.log"));
+    Matcher m = Pattern.compile("step " + STEPS + " .*allreduce \\d+ bytes .* \\((\\d+) buckets, (\\d+) started "
+        + "during backward\\)").matcher(log);
+    assertTrue(m.find(), log);
+    int buckets = Integer.parseInt(m.group(1));
+    int early = Integer.parseInt(m.group(2));
+    System.out.printf("overlap %s: %d buckets, %d started during backward%n", overlap, buckets, early);
+    if (overlap.equals("1")) {
+      assertTrue(buckets > 2 && early == buckets, m.group()); // the hooks started every bucket inside backward
+    } else {
+      assertEquals("1 buckets, 0 started", buckets + " buckets, " + early + " started", m.group());
+    }
   }
 
   @Test
   void killingOneRankEndsTheOtherWithAMessageInsideTheTimeOut(@TempDir Path dir) throws Exception {
     int port = freePort();
-    Process r0 = start(dir, 0, port, 100_000, "20");
-    Process r1 = start(dir, 1, port, 100_000, "20");
+    Process r0 = start(dir, 0, port, 100_000, "20", Map.of());
+    Process r1 = start(dir, 1, port, 100_000, "20", Map.of());
     Path log1 = dir.resolve("rank1.log");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline && r1.isAlive()
@@ -86,7 +108,7 @@ class DistributedTest {
     assertTrue(r0.waitFor(30, TimeUnit.SECONDS), "rank 0 still runs 30 s after rank 1 was killed");
     String out = Files.readString(dir.resolve("rank0.log"));
     System.out.printf("rank 0 ended %.1f s after rank 1 was killed: %s%n", (System.nanoTime() - killed) / 1e9,
-        out.lines().filter(l -> l.contains("rank 0 of 2")).findFirst().orElse(""));
+        out.lines().filter(l -> l.contains("another rank")).findFirst().orElse(""));
     assertEquals(3, r0.exitValue(), out);
     assertTrue(out.contains("rank 0 of 2") && out.contains("another rank has stopped"), out);
   }
@@ -106,7 +128,8 @@ class DistributedTest {
     assertNotEquals(null, Distributed.timeoutFrom(Map.of()));
   }
 
-  private static Process start(Path dir, int rank, int port, int steps, String timeout) throws IOException {
+  private static Process start(Path dir, int rank, int port, int steps, String timeout, Map<String, String> extra)
+      throws IOException {
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
         "-cp", System.getProperty("java.class.path"), DataParallelWorker.class.getName(),
         Integer.toString(steps), Integer.toString(BATCH), dir.resolve("w" + rank).toString());
@@ -115,16 +138,17 @@ class DistributedTest {
     pb.environment().putAll(Map.of("MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port),
         "WORLD_SIZE", "2", "RANK", Integer.toString(rank), "LOCAL_RANK", Integer.toString(rank),
         "VESSELSEG_DIST_TIMEOUT_S", timeout));
+    pb.environment().putAll(extra);
     return pb.start();
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  private static float[] read(Path f) throws IOException {
+  static float[] read(Path f) throws IOException {
     int n = (int) (Files.size(f) / 4);
     float[] w = new float[n];
     try (DataInputStream in = new DataInputStream(Files.newInputStream(f))) {
