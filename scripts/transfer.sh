@@ -24,10 +24,10 @@ declare -A CELL=(
   [stare-scratch-k4]="STARE --train-images 4"
   [hrf-k4]="HRF --init builtin --train-images 4"
   [hrf1080-k4]="HRF --init builtin --train-images 4 --fov-diameter 1080"
-  [hrf-all]="HRF --init builtin"
+  [hrf1080-all]="HRF --init builtin --fov-diameter 1080"
   [hrf-scratch-k4]="HRF --train-images 4 --fov-diameter 540"
 )
-ORDER=(stare-k1 stare-k2 stare-k4 stare-all stare-scratch-k4 hrf-k4 hrf1080-k4 hrf-all hrf-scratch-k4)
+ORDER=(stare-k1 stare-k2 stare-k4 stare-all stare-scratch-k4 hrf-k4 hrf1080-k4 hrf1080-all hrf-scratch-k4)
 for set in STARE HRF; do  # the shipped ensemble, no adaptation
   name="$(echo "$set" | tr 'A-Z' 'a-z')-none"
   [ -f "$OUT/$name.json" ] || ./vesselseg evaluate --data "$DATA/$set" --split test --json "$OUT/$name.json"
