@@ -266,7 +266,8 @@ public final class TrainingRun {
             "channels", net.normalization().channels())));
     sections.put("split", Map.of("training", train.stream().map(Sample::id).toList(),
         "validation", val.stream().map(Sample::id).toList()));
-    sections.put("sets", TrainingSets.record(parts, diameter));
+    List<Map<String, Object>> setsRecord = TrainingSets.record(parts, diameter);
+    sections.put("sets", setsRecord);
     if (teacher != null) {
       sections.put("distillation", teacher.record());
     }
@@ -283,7 +284,7 @@ public final class TrainingRun {
     fileMeta.put("validation_images", json(val.stream().map(Sample::id).toList()));
     fileMeta.put("fov_diameter", Integer.toString(diameter));
     if (parts.size() > 1) {
-      fileMeta.put("sets", json(TrainingSets.record(parts, diameter)));
+      fileMeta.put("sets", json(setsRecord));
     }
     if (teacher != null) {
       fileMeta.put("distillation", json(teacher.record()));
