@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
     description = "Train, evaluate and run U-Net segmenters of retinal vessels in fundus photographs.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SegmentCommand.class,
         MeasureCommand.class, ExplainCommand.class, BatchCommand.class,
-        ServeCommand.class, VisualizeCommand.class, VerifyCommand.class, ExportCommand.class, CrossvalCommand.class,
+        ServeCommand.class, VisualizeCommand.class, VerifyCommand.class, ExportCommand.class, PruneCommand.class,
+        CrossvalCommand.class,
         EnsembleCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

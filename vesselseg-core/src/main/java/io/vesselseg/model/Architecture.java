@@ -31,9 +31,9 @@ public record Architecture(int depth, int baseChannels, int refineDepth, int ref
     if (depth < 1 || depth > 6) {
       throw new VesselsegException.Usage(what + " depth " + depth + " is out of range: expected 1..6");
     }
-    if (channels < 4 || channels > 128) {
+    if (channels < 2 || channels > 128) {
       throw new VesselsegException.Usage(
-          what + " base channels " + channels + " is out of range: expected 4..128");
+          what + " base channels " + channels + " is out of range: expected 2..128");
     }
   }
 
