@@ -200,7 +200,9 @@ public final class TrainingRun {
       teacher = cfg.objective().distills() ? Teacher.open(cfg.objective(), cfg.sampling().inputChannels()) : null;
       init = cfg.objective().initializes() ? Initialization.open(cfg.objective().init()) : null;
     }
-    int threads = Engine.threads(cfg.runtime().threads());
+    // ranks sharing a machine (torchrun, a PyTorchJob) split its cores unless --threads says otherwise
+    int threads = Engine.threads(cfg.runtime().threads() > 0 || rank == null ? cfg.runtime().threads()
+        : Engine.threadsPerProcess(System.getenv("LOCAL_WORLD_SIZE"), Runtime.getRuntime().availableProcessors()));
     TrainConfig.Data data = cfg.data();
     List<TrainingSets.Part> parts = sets.split(data, cfg.runtime().seed());
     List<Sample> val = TrainingSets.validation(parts);
