@@ -57,13 +57,13 @@ public final class TrainingSets {
 
     /** The median FOV diameter (pixels) of its training photographs, as they are. */
     int fovDiameter() {
-      return TrainingRun.medianFovDiameter(training);
+      return TrainingData.medianFovDiameter(training);
     }
   }
 
   /**
-   * The run's split of every set: per set, {@link TrainingRun#split} by {@code data}'s split seed and fold, then
-   * {@link TrainingRun#trainingSubset} by {@code seed}, each set's share from {@link TrainConfig.Data#shares()}.
+   * The run's split of every set: per set, {@link TrainingData#split} by {@code data}'s split seed and fold, then
+   * {@link TrainingData#trainingSubset} by {@code seed}, each set's share from {@link TrainConfig.Data#shares()}.
    *
    * @throws VesselsegException.Usage when the config names another number of sets (a resumed run given other
    *                                  data), or a set cannot make the split (the message names the set)
@@ -89,9 +89,9 @@ public final class TrainingSets {
         }
       }
       try {
-        List<List<Sample>> tv = TrainingRun.split(sets.get(k), data.validationImages(), data.fold(),
+        List<List<Sample>> tv = TrainingData.split(sets.get(k), data.validationImages(), data.fold(),
             data.splitSeed());
-        parts.add(new Part(name, TrainingRun.trainingSubset(tv.get(0), data.trainImages(), seed), tv.get(1),
+        parts.add(new Part(name, TrainingData.trainingSubset(tv.get(0), data.trainImages(), seed), tv.get(1),
             shares.get(k)));
       } catch (VesselsegException.Usage e) {
         throw sets.size() == 1 ? e : new VesselsegException.Usage("set " + name + ": " + e.getMessage());

@@ -70,7 +70,7 @@ class DistillationTest {
     float[] soft = new float[b * 48 * 48];
     sampler.fill(new Random(3), x, y, soft, b);
     try (Network student = Network.create(new Architecture(2, 8), ComputeDevice.CPU, Precision.FP32,
-        TrainingRun.normalization(train), 11); TrainStep step = new TrainStep(student, 3e-3, 0, Loss.BCE_DICE)) {
+        TrainingData.normalization(train), 11); TrainStep step = new TrainStep(student, 3e-3, 0, Loss.BCE_DICE)) {
       step.distill(1.0);
       assertTrue(Float.isNaN(step.lastDistillLoss()));
       // BCE against soft targets is at least their entropy: the part a step can lower is the KL divergence

@@ -79,8 +79,8 @@ class MultiSetTrainingTest {
   void eachSetIsSplitOnItsOwnAndDrawnInItsStatedShare() {
     List<TrainingSets.Part> parts = SETS.split(data(List.of(), 0), 5);
     assertEquals(List.of("small", "large"), parts.stream().map(TrainingSets.Part::name).toList());
-    assertEquals(TrainingRun.split(SMALL, 2, 1, 9).get(1), parts.get(0).validation(), "held out as alone");
-    assertEquals(TrainingRun.split(LARGE, 2, 1, 9).get(1), parts.get(1).validation(), "held out as alone");
+    assertEquals(TrainingData.split(SMALL, 2, 1, 9).get(1), parts.get(0).validation(), "held out as alone");
+    assertEquals(TrainingData.split(LARGE, 2, 1, 9).get(1), parts.get(1).validation(), "held out as alone");
     assertEquals(7, parts.get(0).training().size());
     assertEquals(3, parts.get(1).training().size());
     // equal shares by default, although the first set has 7 of the 10 training photographs
@@ -90,7 +90,7 @@ class MultiSetTrainingTest {
 
     List<TrainingSets.Part> two = SETS.split(data(List.of(), 2), 5);
     assertEquals(List.of(2, 2), two.stream().map(p -> p.training().size()).toList(), "--train-images per set");
-    assertEquals(TrainingRun.trainingSubset(TrainingRun.split(LARGE, 2, 1, 9).get(0), 2, 5), two.get(1).training());
+    assertEquals(TrainingData.trainingSubset(TrainingData.split(LARGE, 2, 1, 9).get(0), 2, 5), two.get(1).training());
     assertEquals(null, TrainingSets.imageWeights(TrainingSets.of(SMALL).split(new TrainConfig.Data("small", 2, 1,
         9L, ""), 5)), "one set: every photograph alike, the draws of earlier versions");
   }
@@ -152,7 +152,7 @@ class MultiSetTrainingTest {
     assertTrue(sets.get(0).path("scale").asDouble() > 1.2 && sets.get(1).path("scale").asDouble() < 0.9,
         "small photographs enlarged, large ones shrunk: " + sets);
     // the run's photographs, brought to the one diameter the way the run brings them
-    for (Sample s : TrainingRun.atOneScale(TrainingSets.training(SETS.split(stored.data(), 5)), 120)) {
+    for (Sample s : TrainingData.atOneScale(TrainingSets.training(SETS.split(stored.data(), 5)), 120)) {
       int d = Resize.fovDiameter(s.fov(), s.width(), s.height());
       assertEquals(120, d, 120 * Predictor.RESCALE_TOLERANCE, s.id() + " has FOV diameter " + d);
     }

@@ -35,27 +35,27 @@ class TrainImagesTest {
 
   @Test
   void theSubsetIsSeededAndDrawnFromTheImagesLeftAfterValidation() {
-    List<Sample> left = TrainingRun.split(IMAGES, 3, 1, 5).get(0);
-    assertSame(left, TrainingRun.trainingSubset(left, 0, 5), "0: every image");
-    List<Sample> two = TrainingRun.trainingSubset(left, 2, 5);
+    List<Sample> left = TrainingData.split(IMAGES, 3, 1, 5).get(0);
+    assertSame(left, TrainingData.trainingSubset(left, 0, 5), "0: every image");
+    List<Sample> two = TrainingData.trainingSubset(left, 2, 5);
     assertEquals(2, two.size());
     assertTrue(left.containsAll(two));
     assertTrue(left.indexOf(two.get(0)) < left.indexOf(two.get(1)), "input order kept");
-    assertEquals(two, TrainingRun.trainingSubset(left, 2, 5), "same seed, same images");
+    assertEquals(two, TrainingData.trainingSubset(left, 2, 5), "same seed, same images");
     Set<List<String>> drawn = new HashSet<>();
     for (long seed = 1; seed <= 12; seed++) {
-      drawn.add(TrainingRun.trainingSubset(left, 2, seed).stream().map(Sample::id).toList());
+      drawn.add(TrainingData.trainingSubset(left, 2, seed).stream().map(Sample::id).toList());
     }
     assertTrue(drawn.size() > 3, "the seed chooses: " + drawn);
-    assertEquals(left, TrainingRun.trainingSubset(left, left.size(), 5));
+    assertEquals(left, TrainingData.trainingSubset(left, left.size(), 5));
   }
 
   @Test
   void aRunTrainsOnKImagesAndRecordsThem(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("k2");
     TrainingRun.execute(config(out, 2), IMAGES, TrainingRunTest.quiet(), List.of());
-    List<Sample> left = TrainingRun.split(IMAGES, 3, 1, 5).get(0);
-    List<String> expected = TrainingRun.trainingSubset(left, 2, 5).stream().map(Sample::id).toList();
+    List<Sample> left = TrainingData.split(IMAGES, 3, 1, 5).get(0);
+    List<String> expected = TrainingData.trainingSubset(left, 2, 5).stream().map(Sample::id).toList();
     ObjectMapper json = new ObjectMapper();
     JsonNode run = json.readTree(Files.readString(out.resolve("run.json")));
     assertEquals(expected, json.convertValue(run.path("split").path("training"), List.class));

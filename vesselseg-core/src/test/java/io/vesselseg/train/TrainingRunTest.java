@@ -109,13 +109,13 @@ class TrainingRunTest {
   @Test
   void photographsOfAnotherSizeAreTrainedAndValidatedAtTheScalePredictionUses(@TempDir Path dir) {
     // the first held-out photograph and three of the seven training ones shown at 1.5× their size
-    List<List<Sample>> parts = TrainingRun.split(IMAGES, 3, 1, 5);
+    List<List<Sample>> parts = TrainingData.split(IMAGES, 3, 1, 5);
     List<String> larger = new ArrayList<>(List.of(parts.get(1).get(0).id()));
     parts.get(0).subList(0, 3).forEach(s -> larger.add(s.id()));
     List<Sample> mixed = IMAGES.stream().map(s -> larger.contains(s.id()) ? Resize.scaled(s, 1.5) : s).toList();
-    int median = TrainingRun.medianFovDiameter(TrainingRun.split(mixed, 3, 1, 5).get(0));
-    assertEquals(TrainingRun.medianFovDiameter(parts.get(0)), median, "four of seven are at their own size");
-    for (Sample s : TrainingRun.atOneScale(mixed, median)) {
+    int median = TrainingData.medianFovDiameter(TrainingData.split(mixed, 3, 1, 5).get(0));
+    assertEquals(TrainingData.medianFovDiameter(parts.get(0)), median, "four of seven are at their own size");
+    for (Sample s : TrainingData.atOneScale(mixed, median)) {
       int d = Resize.fovDiameter(s.fov(), s.width(), s.height());
       assertTrue(Math.abs(d - median) <= 0.1 * median, s.id() + ": FOV " + d + " px against " + median);
       if (!larger.contains(s.id())) {
@@ -130,7 +130,7 @@ class TrainingRunTest {
     var scores = new io.vesselseg.eval.ScoreCollector();
     try (var net = loaded.network()) {
       var predictor = new io.vesselseg.infer.Predictor(net, false);
-      for (Sample s : TrainingRun.split(mixed, 3, 1, 5).get(1)) {
+      for (Sample s : TrainingData.split(mixed, 3, 1, 5).get(1)) {
         scores.add(predictor.probabilities(s, median), s.vessel(), s.fov());
       }
     }
@@ -274,7 +274,7 @@ class TrainingRunTest {
   void foldOneHoldsOutTheImagesEveryEarlierRunHeldOut() {
     // runs a..g and the shipped run h's reference (run c) validated on 35-37 with seed 42
     assertEquals(List.of("35_training", "36_training", "37_training"),
-        ids(TrainingRun.split(driveLike(), 3, 1, 42).get(1)));
+        ids(TrainingData.split(driveLike(), 3, 1, 42).get(1)));
   }
 
   @Test
@@ -282,7 +282,7 @@ class TrainingRunTest {
     List<Sample> all = driveLike();
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (int fold = 1; fold <= 5; fold++) {
-      List<List<Sample>> parts = TrainingRun.split(all, 4, fold, 42);
+      List<List<Sample>> parts = TrainingData.split(all, 4, fold, 42);
       List<String> val = ids(parts.get(1));
       assertEquals(4, val.size());
       assertEquals(val.stream().sorted().toList(), val, "validation keeps input order");
