@@ -36,11 +36,12 @@ declare -A CELL=(
   [hrf1080-k1]="HRF --init builtin --train-images 1 --fov-diameter 1080"
   [hrf1080-k2]="HRF --init builtin --train-images 2 --fov-diameter 1080"
   [hrf1080-scratch-k4]="HRF --train-images 4 --fov-diameter 1080"
+  [hrf1080-scratch-all]="HRF --fov-diameter 1080"
 )
 declare -A EPOCHS=([hrf1080-all-long]=28)  # 25 steps each; 14 (350 steps) unless named here
 FORGET=(stare-k4 stare-k4-rehearse)
 ORDER=(stare-k1 stare-k2 stare-k4 stare-all stare-scratch-k4 stare-scratch-all stare-k4-rehearse hrf-k4 hrf1080-k1
-  hrf1080-k2 hrf1080-k4 hrf1080-all hrf1080-scratch-k4 hrf1080-all-long)
+  hrf1080-k2 hrf1080-k4 hrf1080-all hrf1080-scratch-k4 hrf1080-scratch-all hrf1080-all-long)
 for set in STARE HRF; do  # the shipped ensemble, no adaptation
   name="$(echo "$set" | tr 'A-Z' 'a-z')-none"
   [ -f "$OUT/$name.json" ] || ./vesselseg evaluate --data "$DATA/$set" --split test --json "$OUT/$name.json"
