@@ -109,6 +109,7 @@ class WNetTest {
     assertEquals(32, new Architecture(2, 16, 5, 8).multiple());
     var e = assertThrows(VesselsegException.Usage.class, () -> new Architecture(4, 16, 7, 8));
     assertTrue(e.getMessage().contains("second-stage") && e.getMessage().contains("1..6"), e.getMessage());
-    assertThrows(VesselsegException.Usage.class, () -> new Architecture(4, 16, 3, 2));
+    var c = assertThrows(VesselsegException.Usage.class, () -> new Architecture(4, 16, 3, 1));
+    assertTrue(c.getMessage().contains("2..128"), c.getMessage());
   }
 }
