@@ -243,8 +243,9 @@ public final class Pruning {
     void requireAllUsed() {
       List<String> left = new ArrayList<>();
       for (String k : all.keySet()) {
-        if (k.startsWith(prefix) && (prefix.isEmpty() ? !k.startsWith("members.") : true) && !used.contains(k)
-            && !k.startsWith("optimizer.") && !k.startsWith("average.")) {
+        boolean another = prefix.isEmpty() && k.startsWith("members."); // cannot happen: one network has none
+        if (k.startsWith(prefix) && !another && !used.contains(k) && !k.startsWith("optimizer.")
+            && !k.startsWith("average.")) {
           left.add(k);
         }
       }
