@@ -243,9 +243,7 @@ public final class Pruning {
     void requireAllUsed() {
       List<String> left = new ArrayList<>();
       for (String k : all.keySet()) {
-        boolean another = prefix.isEmpty() && k.startsWith("members."); // cannot happen: one network has none
-        if (k.startsWith(prefix) && !another && !used.contains(k) && !k.startsWith("optimizer.")
-            && !k.startsWith("average.")) {
+        if (k.startsWith(prefix) && !used.contains(k) && !k.startsWith("optimizer.") && !k.startsWith("average.")) {
           left.add(k);
         }
       }
