@@ -71,9 +71,16 @@ public final class VesselSegmenter implements AutoCloseable {
    * @param threshold the probability threshold of the mask, in (0, 1); 0: the model's own for {@code tta}
    * @param foldBatchNorm predict with a copy whose BatchNorm layers are folded into the convolutions (the same
    *                  probabilities within 1e-4, ~30% less memory); off: the trainable module, for comparisons
+   * @param tile      0: each photograph through the network whole (tiles of 512² above 1.5 Mpixel, at the network's
+   *                  scale); from 64: always square tiles of this side, overlapping by a quarter, blended (less
+   *                  memory, more arithmetic: docs/compact.md#speed has the measured cost)
    */
   public record Options(Tta tta, int members, boolean rescale, String device, String precision, float threshold,
-      boolean foldBatchNorm) {
+      boolean foldBatchNorm, int tile) {
+
+    /** The smallest and largest tile side {@code tile} accepts. */
+    public static final int MIN_TILE = 64;
+    public static final int MAX_TILE = 4096;
 
     public Options {
       Objects.requireNonNull(tta, "tta");
@@ -89,39 +96,47 @@ public final class VesselSegmenter implements AutoCloseable {
         throw new VesselsegException.Usage("threshold " + threshold + " must be in (0, 1), or 0 for the "
             + "model's own");
       }
+      if (tile != 0 && (tile < MIN_TILE || tile > MAX_TILE)) {
+        throw new VesselsegException.Usage("tile " + tile + " must be 0 (whole photographs) or in " + MIN_TILE
+            + ".." + MAX_TILE + " pixels");
+      }
     }
 
     /** One pass, every member, rescaled, automatic device, fp32, the model's threshold, BatchNorm folded. */
     public static Options defaults() {
-      return new Options(Tta.NONE, 0, true, "auto", "fp32", 0, true);
+      return new Options(Tta.NONE, 0, true, "auto", "fp32", 0, true, 0);
     }
 
     public Options withTta(Tta t) {
-      return new Options(t, members, rescale, device, precision, threshold, foldBatchNorm);
+      return new Options(t, members, rescale, device, precision, threshold, foldBatchNorm, tile);
     }
 
     public Options withMembers(int m) {
-      return new Options(tta, m, rescale, device, precision, threshold, foldBatchNorm);
+      return new Options(tta, m, rescale, device, precision, threshold, foldBatchNorm, tile);
     }
 
     public Options withRescale(boolean r) {
-      return new Options(tta, members, r, device, precision, threshold, foldBatchNorm);
+      return new Options(tta, members, r, device, precision, threshold, foldBatchNorm, tile);
     }
 
     public Options withDevice(String d) {
-      return new Options(tta, members, rescale, d, precision, threshold, foldBatchNorm);
+      return new Options(tta, members, rescale, d, precision, threshold, foldBatchNorm, tile);
     }
 
     public Options withPrecision(String p) {
-      return new Options(tta, members, rescale, device, p, threshold, foldBatchNorm);
+      return new Options(tta, members, rescale, device, p, threshold, foldBatchNorm, tile);
     }
 
     public Options withThreshold(float t) {
-      return new Options(tta, members, rescale, device, precision, t, foldBatchNorm);
+      return new Options(tta, members, rescale, device, precision, t, foldBatchNorm, tile);
     }
 
     public Options withFoldBatchNorm(boolean f) {
-      return new Options(tta, members, rescale, device, precision, threshold, f);
+      return new Options(tta, members, rescale, device, precision, threshold, f, tile);
+    }
+
+    public Options withTile(int t) {
+      return new Options(tta, members, rescale, device, precision, threshold, foldBatchNorm, t);
     }
   }
 
@@ -146,7 +161,8 @@ public final class VesselSegmenter implements AutoCloseable {
       loaded.network().fuseForInference();
     }
     for (Tta t : Tta.values()) {
-      predictors.put(t, new Predictor(loaded.network(), t.engine));
+      predictors.put(t, options.tile() == 0 ? new Predictor(loaded.network(), t.engine)
+          : new Predictor(loaded.network(), t.engine, options.tile(), options.tile() / 4, 0));
     }
     this.options = options;
     this.fovDiameter = options.rescale() ? Models.fovDiameter(loaded, "auto") : 0;

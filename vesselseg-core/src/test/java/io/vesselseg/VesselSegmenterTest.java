@@ -179,6 +179,29 @@ class VesselSegmenterTest {
   }
 
   @Test
+  void tiledSegmentationAgreesWithTheWholePhotograph() {
+    Segmentation whole = segmenter.segment(photo());
+    try (var tiled = VesselSegmenter.builtIn(VesselSegmenter.Options.defaults().withDevice("cpu").withTile(96))) {
+      Segmentation t = tiled.segment(photo());
+      double diff = 0;
+      long agree = 0;
+      for (int i = 0; i < whole.probabilities().length; i++) {
+        diff += Math.abs(whole.probabilities()[i] - t.probabilities()[i]);
+        agree += whole.mask()[i] == t.mask()[i] ? 1 : 0;
+      }
+      diff /= whole.probabilities().length;
+      assertTrue(differ(whole.probabilities(), t.probabilities()), "96-pixel tiles are not the whole photograph");
+      assertTrue(diff < 0.01, "mean |tiled - whole| = " + diff);
+      assertTrue(agree > 0.99 * whole.mask().length, "mask agreement " + agree + " of " + whole.mask().length);
+    }
+    for (int bad : new int[] {-1, 63, 4097}) {
+      var e = assertThrows(VesselsegException.Usage.class,
+          () -> VesselSegmenter.Options.defaults().withTile(bad));
+      assertTrue(e.getMessage().contains("tile " + bad) && e.getMessage().contains("64..4096"), e.getMessage());
+    }
+  }
+
+  @Test
   void badInputAndMisuseSayWhatToDo(@TempDir Path dir) throws Exception {
     Path notAnImage = Files.writeString(dir.resolve("notes.png"), "not a picture");
     var e = assertThrows(VesselsegException.Data.class, () -> segmenter.segment(notAnImage));

@@ -39,12 +39,68 @@ public final class InferBenchmark {
    * @param model     {@code builtin}, {@code compact} or a model file / run directory
    * @param members   of an ensemble, the networks used (0: all)
    * @param precision fp32 or bf16
+   * @param threads   libtorch threads for this row (0: the run's)
+   * @param tile      {@link VesselSegmenter.Options#tile()}: 0 whole photographs, else tiles of this side
+   * @param layout    memory layout of the network's activations and folded weights
    */
-  public record Spec(String label, String model, int members, String precision) {}
+  public record Spec(String label, String model, int members, String precision, int threads, int tile,
+      Layout layout) {
+
+    Spec(String label, String model, int members, String precision) {
+      this(label, model, members, precision, 0, 0, Layout.DEFAULT);
+    }
+  }
+
+  /**
+   * The memory layouts {@code Network} can run in, chosen by its system properties (read when a model is loaded):
+   * both row-major (NCHW); channels-last (NHWC) input with row-major folded weights (the default); both NHWC.
+   */
+  public enum Layout {
+    NCHW("false", "false"), DEFAULT("true", "false"), NHWC("true", "true");
+
+    private final String input;
+    private final String weights;
+
+    Layout(String input, String weights) {
+      this.input = input;
+      this.weights = weights;
+    }
+
+    /** Sets the properties for the next model loaded; returns a restorer of the previous ones. */
+    Runnable apply() {
+      String oldInput = System.getProperty("vesselseg.channelsLast");
+      String oldWeights = System.getProperty("vesselseg.foldedChannelsLast");
+      System.setProperty("vesselseg.channelsLast", input);
+      System.setProperty("vesselseg.foldedChannelsLast", weights);
+      return () -> {
+        restore("vesselseg.channelsLast", oldInput);
+        restore("vesselseg.foldedChannelsLast", oldWeights);
+      };
+    }
+
+    private static void restore(String key, String value) {
+      if (value == null) {
+        System.clearProperty(key);
+      } else {
+        System.setProperty(key, value);
+      }
+    }
+
+    String describe() {
+      return switch (this) {
+        case NCHW -> "NCHW";
+        case DEFAULT -> "NHWC input";
+        case NHWC -> "NHWC";
+      };
+    }
+  }
 
   /** What to measure: the photographs (raw RGB), repetitions, libtorch threads, the models. */
   public record Options(List<Sample> photographs, int repeats, int threads, List<Spec> models, Path workDir,
       boolean torchPeer) {}
+
+  /** The label prefix of the sweep's rows (which get no PyTorch twin of their own). */
+  static final String SWEEP = "sweep: ";
 
   private InferBenchmark() {}
 
@@ -60,6 +116,26 @@ public final class InferBenchmark {
       }
       for (String f : files) {
         specs.add(new Spec(f + suffix, f, 0, p));
+      }
+    }
+    return specs;
+  }
+
+  /**
+   * The inference-path sweep of one model: every combination of libtorch threads (1 to {@code cores}), layout
+   * and whole vs tiled ({@code tile}² tiles), at each precision.
+   */
+  public static List<Spec> sweepSpecs(String model, List<String> precisions, int cores, int tile) {
+    List<Spec> specs = new ArrayList<>();
+    for (String p : precisions) {
+      for (int t = 1; t <= cores; t++) {
+        for (Layout l : Layout.values()) {
+          for (int tl : new int[] {0, tile}) {
+            String label = String.format(Locale.ROOT, "%s %s, %d thr, %s, %s", model, p, t, l.describe(),
+                tl == 0 ? "whole" : tl + " tiles");
+            specs.add(new Spec(SWEEP + label, model, 0, p, t, tl, l));
+          }
+        }
       }
     }
     return specs;
@@ -102,19 +178,36 @@ public final class InferBenchmark {
   }
 
   private static Map<String, Object> time(Spec spec, List<Path> files, List<BufferedImage> decoded, Options o) {
+    int runThreads = Engine.threads(o.threads());
+    int threads = Engine.threads(spec.threads() > 0 ? spec.threads() : runThreads);
+    Runnable restoreLayout = spec.layout().apply();
+    try {
+      Map<String, Object> row = time(spec, files, decoded, o.workDir(), o.repeats());
+      row.put("threads", threads);
+      row.put("tile", spec.tile());
+      row.put("layout", spec.layout().describe());
+      return row;
+    } finally {
+      restoreLayout.run();
+      Engine.threads(runThreads);
+    }
+  }
+
+  private static Map<String, Object> time(Spec spec, List<Path> files, List<BufferedImage> decoded, Path work,
+      int repeats) {
     var options = VesselSegmenter.Options.defaults().withMembers(spec.members()).withPrecision(spec.precision())
-        .withDevice("cpu");
+        .withDevice("cpu").withTile(spec.tile());
     List<Double> e2e = new ArrayList<>();
     List<Double> mem = new ArrayList<>();
     Map<String, Object> row = new LinkedHashMap<>();
     try (VesselSegmenter seg = Models.isBuiltIn(spec.model()) ? VesselSegmenter.builtIn(spec.model(), options)
         : VesselSegmenter.load(Path.of(spec.model()), options)) {
       seg.segment(decoded.get(0)); // warm-up: first-call allocations and kernel selection
-      for (int r = 0; r < o.repeats(); r++) {
+      for (int r = 0; r < repeats; r++) {
         for (int i = 0; i < files.size(); i++) {
           long t0 = System.nanoTime();
           Segmentation s = seg.segment(files.get(i));
-          ImageFiles.writeMaskPng(o.workDir().resolve("mask.png"), s.mask(), s.width(), s.height());
+          ImageFiles.writeMaskPng(work.resolve("mask.png"), s.mask(), s.width(), s.height());
           e2e.add((System.nanoTime() - t0) / 1e9);
           long t1 = System.nanoTime();
           seg.segment(decoded.get(i));
@@ -140,7 +233,7 @@ public final class InferBenchmark {
     Sample first = o.photographs().get(0);
     for (Map<String, Object> row : ours) {
       String source = (String) row.get("source");
-      if (source.equals(Models.BUILT_IN_NAME)) {
+      if (source.equals(Models.BUILT_IN_NAME) || ((String) row.get("model")).startsWith(SWEEP)) {
         continue;
       }
       Path file;

@@ -43,6 +43,15 @@ final class BenchInferCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (default: all cores)")
   int threads;
 
+  @Option(names = "--sweep", paramLabel = "MODEL", description = "also time this model (compact, builtin or a "
+      + "file) under every combination of libtorch threads (1 to all cores), memory layout (NCHW, NHWC input, "
+      + "NHWC) and whole vs tiled photographs, at each --precision")
+  String sweep;
+
+  @Option(names = "--sweep-tile", defaultValue = "256", description = "the tile side of the sweep's tiled rows "
+      + "(default: ${DEFAULT-VALUE})")
+  int sweepTile;
+
   @Option(names = "--no-torch", description = "skip the PyTorch peer")
   boolean noTorch;
 
@@ -62,13 +71,22 @@ final class BenchInferCommand implements Callable<Integer> {
     for (String p : precisions) {
       Precision.parse(p);
     }
+    if (sweepTile < io.vesselseg.VesselSegmenter.Options.MIN_TILE
+        || sweepTile > io.vesselseg.VesselSegmenter.Options.MAX_TILE) {
+      throw new io.vesselseg.VesselsegException.Usage("--sweep-tile " + sweepTile + " must be in "
+          + io.vesselseg.VesselSegmenter.Options.MIN_TILE + ".." + io.vesselseg.VesselSegmenter.Options.MAX_TILE);
+    }
+    List<InferBenchmark.Spec> specs = new ArrayList<>(InferBenchmark.defaultSpecs(models, precisions));
+    if (sweep != null) {
+      specs.addAll(InferBenchmark.sweepSpecs(sweep, precisions, Runtime.getRuntime().availableProcessors(),
+          sweepTile));
+    }
     List<Sample> all = data == null ? SyntheticFundus.dataset(photos, 7, 565, 584)
         : Datasets.load(data, "test", "auto");
     List<Sample> chosen = all.subList(0, Math.min(photos, all.size()));
     Path work = Files.createTempDirectory("vesselseg-bench-infer");
     try {
-      var options = new InferBenchmark.Options(chosen, repeats, threads,
-          InferBenchmark.defaultSpecs(models, precisions), work, !noTorch);
+      var options = new InferBenchmark.Options(chosen, repeats, threads, specs, work, !noTorch);
       Map<String, Object> r = InferBenchmark.run(options, System.out::println);
       InferBenchmark.table(r).forEach(System.out::println);
       if (json != null) {
