@@ -14,9 +14,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -152,7 +149,7 @@ public final class VesselSegmenter implements AutoCloseable {
   private VesselSegmenter(byte[] modelBytes, String name, Options options) {
     Objects.requireNonNull(options, "options");
     this.name = name;
-    this.sha256 = sha256(modelBytes);
+    this.sha256 = Models.sha256(modelBytes);
     SafeTensors.Contents contents = SafeTensors.parse(modelBytes, name);
     this.metadata = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(contents.metadata()));
     this.loaded = Checkpoint.load(contents, name, ComputeDevice.resolve(options.device()),
@@ -395,11 +392,4 @@ public final class VesselSegmenter implements AutoCloseable {
     }
   }
 
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK lacks SHA-256", e);
-    }
-  }
 }

@@ -8,6 +8,8 @@ import io.vesselseg.data.ImageFiles;
 import io.vesselseg.data.Sample;
 import io.vesselseg.infer.Models;
 import io.vesselseg.model.Engine;
+import io.vesselseg.model.Int8Calibration;
+import io.vesselseg.model.SafeTensors;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,21 +106,34 @@ public final class InferBenchmark {
 
   private InferBenchmark() {}
 
-  /** The default rows: the ensemble, one member, the compact model, then {@code files}, at each precision. */
+  /**
+   * The default rows: the ensemble, one member, the compact model, then {@code files}, at each precision; int8
+   * rows only for models whose file carries an int8 calibration ({@code vesselseg quantize}).
+   */
   public static List<Spec> defaultSpecs(List<String> files, List<String> precisions) {
     List<Spec> specs = new ArrayList<>();
     for (String p : precisions) {
       String suffix = precisions.size() > 1 || !p.equals("fp32") ? " " + p : "";
-      specs.add(new Spec("ensemble (builtin, 4 networks)" + suffix, Models.BUILT_IN_NAME, 0, p));
-      specs.add(new Spec("one member (builtin --members 1)" + suffix, Models.BUILT_IN_NAME, 1, p));
-      if (Models.builtInBytes(Models.COMPACT_NAME) != null) {
+      boolean int8 = p.equalsIgnoreCase("int8");
+      if (!int8) {
+        specs.add(new Spec("ensemble (builtin, 4 networks)" + suffix, Models.BUILT_IN_NAME, 0, p));
+        specs.add(new Spec("one member (builtin --members 1)" + suffix, Models.BUILT_IN_NAME, 1, p));
+      }
+      if (Models.builtInBytes(Models.COMPACT_NAME) != null && (!int8 || calibrated(Models.COMPACT_NAME))) {
         specs.add(new Spec("compact" + suffix, Models.COMPACT_NAME, 0, p));
       }
       for (String f : files) {
-        specs.add(new Spec(f + suffix, f, 0, p));
+        if (!int8 || calibrated(f)) {
+          specs.add(new Spec(f + suffix, f, 0, p));
+        }
       }
     }
     return specs;
+  }
+
+  /** True when the model's file carries an int8 calibration. */
+  static boolean calibrated(String model) {
+    return SafeTensors.parse(Models.bytes(model), model).metadata().containsKey(Int8Calibration.KEY);
   }
 
   /**
@@ -233,7 +248,8 @@ public final class InferBenchmark {
     Sample first = o.photographs().get(0);
     for (Map<String, Object> row : ours) {
       String source = (String) row.get("source");
-      if (source.equals(Models.BUILT_IN_NAME) || ((String) row.get("model")).startsWith(SWEEP)) {
+      if (source.equals(Models.BUILT_IN_NAME) || ((String) row.get("model")).startsWith(SWEEP)
+          || "int8".equals(row.get("precision"))) { // the peer has no int8 twin
         continue;
       }
       Path file;

@@ -36,8 +36,8 @@ final class BenchInferCommand implements Callable<Integer> {
   @Option(names = "--model", description = "also time this model file or run directory (repeatable)")
   List<String> models = new ArrayList<>();
 
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32, bf16, or both as fp32,bf16 "
-      + "(default: ${DEFAULT-VALUE})")
+  @Option(names = "--precision", defaultValue = "fp32", description = "fp32, bf16, int8 or several, as "
+      + "fp32,bf16,int8 (int8: only models calibrated for it) (default: ${DEFAULT-VALUE})")
   String precision;
 
   @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (default: all cores)")

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SegmentCommand.class,
         MeasureCommand.class, ExplainCommand.class, BatchCommand.class,
         ServeCommand.class, VisualizeCommand.class, VerifyCommand.class, ExportCommand.class, PruneCommand.class,
+        QuantizeCommand.class,
         CrossvalCommand.class,
         EnsembleCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

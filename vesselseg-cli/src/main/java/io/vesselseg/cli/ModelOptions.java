@@ -34,7 +34,8 @@ final class ModelOptions {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
   String device;
 
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (autocast)")
+  @Option(names = "--precision", defaultValue = "fp32", description = "fp32, bf16 (autocast) or int8 (CPU; "
+      + "a model calibrated by vesselseg quantize, e.g. compact)")
   String precision;
 
   @Option(names = "--verbose", description = "stack traces on errors")

@@ -4,9 +4,6 @@ import io.vesselseg.infer.Models;
 import io.vesselseg.model.Pruning;
 import io.vesselseg.model.SafeTensors;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,9 +35,9 @@ final class PruneCommand implements Callable<Integer> {
   boolean verbose;
 
   @Override
-  public Integer call() throws NoSuchAlgorithmException {
+  public Integer call() {
     byte[] bytes = Models.bytes(model);
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    String sha = Models.sha256(bytes);
     Pruning.Result r = Pruning.prune(SafeTensors.parse(bytes, model), model, sha, member, baseChannels);
     SafeTensors.write(out, r.contents().tensors(), r.contents().metadata());
     System.out.println(String.format(Locale.ROOT, "wrote %s: %s, %,d parameters (%.1f %% of member %d's %,d); "

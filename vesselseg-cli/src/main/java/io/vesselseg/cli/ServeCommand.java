@@ -45,8 +45,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
   String device;
 
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (autocast; fast on CUDA and "
-      + "CPUs with native bf16)")
+  @Option(names = "--precision", defaultValue = "fp32", description = "fp32, bf16 (autocast; fast on CUDA and "
+      + "CPUs with native bf16) or int8 (CPU; a model calibrated by vesselseg quantize, e.g. compact)")
   String precision;
 
   @Option(names = "--workers", defaultValue = "1", description = "inference workers, each with its own copy of "

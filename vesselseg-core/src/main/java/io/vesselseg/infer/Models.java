@@ -176,4 +176,13 @@ public final class Models {
     }
     return Checkpoint.load(c, name, d, precision, members);
   }
+
+  /** The SHA-256 of a model file's bytes, lower-case hex: how model files are named in provenance. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
+    }
+  }
 }

@@ -234,6 +234,19 @@ public final class Checkpoint {
       net.close();
       throw e;
     }
+    if (precision == Precision.INT8) {
+      try {
+        if (device != ComputeDevice.CPU) {
+          throw new VesselsegException.Usage("int8 runs on the CPU only (device " + device.label() + "): use "
+              + "--device cpu, or bf16 on a GPU");
+        }
+        net.setInt8Calibration(Int8Calibration.parse(c.metadata().get(Int8Calibration.KEY), name));
+        net.fuseForInference();
+      } catch (RuntimeException e) {
+        net.close();
+        throw e;
+      }
+    }
     SafeTensors.Entry opt = c.tensors().get(OPTIMIZER_KEY);
     return new Loaded(net, meta, opt == null ? null : opt.data());
   }

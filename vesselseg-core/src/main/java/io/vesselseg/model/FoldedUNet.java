@@ -31,7 +31,15 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 final class FoldedUNet implements AutoCloseable {
 
   /** One conv-BN pair folded to a biased convolution. */
-  private record FoldedConv(Tensor weight, Tensor bias, TensorOptional biasOpt) {}
+  record FoldedConv(Tensor weight, Tensor bias, TensorOptional biasOpt) {}
+
+  /**
+   * Sees the activations of a forward pass, in order ({@link QuantizedUNet#sites(int)} of them): the input,
+   * then every convolution's output after its ReLU, and every transposed convolution's output.
+   */
+  interface Observer {
+    void see(int site, Tensor activation);
+  }
 
   private static final long[] ONE = {1, 1};
   private static final long[] PAD1 = {1, 1};
@@ -93,31 +101,71 @@ final class FoldedUNet implements AutoCloseable {
 
   /** Logits [N,1,H,W] for normalised input [N,3,H,W]; call inside a PointerScope (outputs are its own). */
   Tensor forward(Tensor x) {
-    Tensor first = UNet.padded(x, 1 << source.architecture().depth(), this::forwardAligned);
+    return forward(x, null);
+  }
+
+  /** {@link #forward(Tensor)}, showing {@code observer} (when not null) every activation of the U-Net. */
+  Tensor forward(Tensor x, Observer observer) {
+    Tensor first = UNet.padded(x, 1 << source.architecture().depth(), a -> forwardAligned(a, observer));
     return refiner == null ? first : refiner.forward(UNet.refinerInput(x, first));
   }
 
-  private Tensor forwardAligned(Tensor x) {
+  private Tensor forwardAligned(Tensor x, Observer observer) {
+    Observer o = observer == null ? (site, t) -> { } : observer;
+    int[] site = {0};
+    o.see(site[0]++, x);
     List<Tensor> skips = new ArrayList<>();
     Tensor y = x;
     for (FoldedConv[] enc : encoders) {
-      y = block(enc, y);
+      y = block(enc, y, o, site);
       skips.add(y);
       y = max_pool2d(y, 2, 2);
     }
-    y = block(bottleneck, y);
+    y = block(bottleneck, y, o, site);
     for (int i = 0; i < ups.size(); i++) {
       Tensor skip = skips.get(skips.size() - 1 - i);
       FoldedConv up = ups.get(i);
       y = conv_transpose2d(y, up.weight(), up.biasOpt(), TWO, PAD0, PAD0, 1, ONE);
-      y = block(decoders.get(i), cat(new TensorVector(skip, y), 1));
+      o.see(site[0]++, y);
+      y = block(decoders.get(i), cat(new TensorVector(skip, y), 1), o, site);
     }
     return conv2d(y, head.weight(), head.biasOpt(), ONE, PAD0, ONE, 1);
   }
 
-  private static Tensor block(FoldedConv[] b, Tensor x) {
+  private static Tensor block(FoldedConv[] b, Tensor x, Observer o, int[] site) {
     Tensor y = relu_(conv2d(x, b[0].weight(), b[0].biasOpt(), ONE, PAD1, ONE, 1));
-    return relu_(conv2d(y, b[1].weight(), b[1].biasOpt(), ONE, PAD1, ONE, 1));
+    o.see(site[0]++, y);
+    y = relu_(conv2d(y, b[1].weight(), b[1].biasOpt(), ONE, PAD1, ONE, 1));
+    o.see(site[0]++, y);
+    return y;
+  }
+
+  UNet source() {
+    return source;
+  }
+
+  List<FoldedConv[]> encoders() {
+    return encoders;
+  }
+
+  FoldedConv[] bottleneck() {
+    return bottleneck;
+  }
+
+  List<FoldedConv[]> decoders() {
+    return decoders;
+  }
+
+  List<FoldedConv> ups() {
+    return ups;
+  }
+
+  FoldedConv head() {
+    return head;
+  }
+
+  boolean hasRefiner() {
+    return refiner != null;
   }
 
   @Override

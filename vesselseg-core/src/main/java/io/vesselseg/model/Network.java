@@ -42,6 +42,9 @@ public final class Network implements AutoCloseable {
   private Normalization normalization;
   private Calibration calibration = Calibration.NONE;
   private final List<FoldedUNet> folded = new ArrayList<>();
+  private final List<QuantizedUNet> quantized = new ArrayList<>();
+  private Int8Calibration int8;
+  private Int8Calibration recording;
 
   private Network(List<UNet> members, ComputeDevice device, Precision precision, Normalization normalization) {
     this.net = members.get(0);
@@ -107,6 +110,40 @@ public final class Network implements AutoCloseable {
 
   public void setCalibration(Calibration c) {
     this.calibration = java.util.Objects.requireNonNull(c);
+  }
+
+  /** The activation ranges {@link Precision#INT8} predictions quantise with (from the model file). */
+  void setInt8Calibration(Int8Calibration c) {
+    this.int8 = c;
+  }
+
+  /**
+   * Runs {@code predictions} (calls of {@link #predict}) on fp32 BatchNorm-folded copies of the members while
+   * recording the range of every activation, and returns the ranges: what {@link Precision#INT8} needs. A
+   * U-Net only (a W-Net is refused); the network is left as it was.
+   */
+  public Int8Calibration calibrateInt8(Runnable predictions) {
+    if (architecture().refined()) {
+      throw new io.vesselseg.VesselsegException.Usage("int8 runs U-Nets only; this model is a W-Net (two "
+          + "stages): use fp32 or bf16");
+    }
+    boolean wasFused = fused();
+    dropFused();
+    for (UNet m : members) {
+      m.eval();
+      folded.add(new FoldedUNet(m, false));
+    }
+    recording = Int8Calibration.recorder(members.size(), architecture().depth());
+    try {
+      predictions.run();
+      return recording;
+    } finally {
+      recording = null;
+      dropFused();
+      if (wasFused) {
+        fuseForInference();
+      }
+    }
   }
 
   public void setNormalization(Normalization n) {
@@ -245,6 +282,15 @@ public final class Network implements AutoCloseable {
       m.eval();
       folded.add(new FoldedUNet(m, clWeights));
     }
+    if (precision == Precision.INT8) {
+      if (int8 == null) {
+        throw new io.vesselseg.VesselsegException.Usage("int8 predictions need the model's activation ranges: "
+            + "calibrate it with vesselseg quantize");
+      }
+      for (int i = 0; i < members.size(); i++) {
+        quantized.add(new QuantizedUNet(folded.get(i), int8.member(i)));
+      }
+    }
   }
 
   /** True while predictions run on the BatchNorm-folded copy. */
@@ -254,6 +300,8 @@ public final class Network implements AutoCloseable {
 
   /** Returns {@link #predict} to the module itself and frees the folded copy. */
   public void dropFused() {
+    quantized.forEach(QuantizedUNet::close);
+    quantized.clear();
     folded.forEach(FoldedUNet::close);
     folded.clear();
   }
@@ -325,11 +373,24 @@ public final class Network implements AutoCloseable {
     return new float[][] {sum, sq, memberSq};
   }
 
-  /** Member {@code i}'s sum and sum of squares of the probabilities over the {@code tta} transforms. */
-  private float[][] memberMoments(int i, float[] rgb, int n, int h, int w, Tta tta) {
+  /** Member {@code i}'s forward for predictions: recording, int8, folded, or the module itself. */
+  private UnaryOperator<Tensor> forwardOf(int i) {
+    if (recording != null) {
+      FoldedUNet f = folded.get(i);
+      FoldedUNet.Observer o = recording.observer(i);
+      return x -> f.forward(x, o);
+    }
+    if (!quantized.isEmpty()) {
+      return quantized.get(i)::forward;
+    }
     UNet m = members.get(i);
     m.eval();
-    UnaryOperator<Tensor> f = folded.isEmpty() ? m::forward : folded.get(i)::forward;
+    return folded.isEmpty() ? m::forward : folded.get(i)::forward;
+  }
+
+  /** Member {@code i}'s sum and sum of squares of the probabilities over the {@code tta} transforms. */
+  private float[][] memberMoments(int i, float[] rgb, int n, int h, int w, Tta tta) {
+    UnaryOperator<Tensor> f = forwardOf(i);
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
@@ -362,9 +423,10 @@ public final class Network implements AutoCloseable {
 
   /** Member {@code i}'s probabilities summed (not averaged) over the {@code tta} transforms. */
   private float[] predictMember(int i, float[] rgb, int n, int h, int w, Tta tta) {
-    UNet m = members.get(i);
-    m.eval();
-    UnaryOperator<Tensor> f = folded.isEmpty() ? m::forward : folded.get(i)::forward;
+    UnaryOperator<Tensor> f = forwardOf(i);
+    if (recording != null && i == 0) {
+      recording.counted(n);
+    }
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);

@@ -6,16 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Numeric precision of the forward pass: bf16 autocast (loss and weights stay fp32) or plain fp32. */
+/**
+ * Numeric precision of the forward pass: bf16 autocast (loss and weights stay fp32), plain fp32, or int8 (CPU
+ * predictions only: a quantised copy of the BatchNorm-folded networks, with the activation ranges the model
+ * file's {@link Int8Calibration} holds).
+ */
 public enum Precision {
   BF16,
-  FP32;
+  FP32,
+  INT8;
 
   public static Precision parse(String s) {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new VesselsegException.Usage("unknown precision '" + s + "': expected auto, bf16 or fp32");
+      throw new VesselsegException.Usage("unknown precision '" + s + "': expected auto, fp32, bf16 or int8 "
+          + "(int8: predictions on the CPU with a calibrated model)");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.vesselseg.train;
 
+import io.vesselseg.infer.Models;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,10 +13,7 @@ import io.vesselseg.model.Tta;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,8 +77,9 @@ public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDiffe
       }
     }
     // thresholds hold only under the calibration they were picked with, which the reference's keep
-    return new BorrowedThresholds(reference.withOrigin(new ThresholdOrigin.Borrowed(file.toString(), sha256(bytes),
-        null, picked.images(), thresholds, picked.f1())), differences(recipe(meta.get("config")), recipe));
+    return new BorrowedThresholds(reference.withOrigin(new ThresholdOrigin.Borrowed(file.toString(),
+        Models.sha256(bytes), null, picked.images(), thresholds, picked.f1())),
+        differences(recipe(meta.get("config")), recipe));
   }
 
   /** The pooled out-of-fold thresholds of a {@link CrossValidation} JSON. */
@@ -122,7 +121,7 @@ public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDiffe
     }
     // an old crossval JSON without "weights" scored the folds' best epochs, as --weights does by default
     String weights = doc.get("weights") instanceof String w ? w : CrossValidation.Weights.BEST.label();
-    ThresholdOrigin.Borrowed origin = new ThresholdOrigin.Borrowed(file.toString(), sha256(bytes), weights, held,
+    ThresholdOrigin.Borrowed origin = new ThresholdOrigin.Borrowed(file.toString(), Models.sha256(bytes), weights, held,
         thresholds, f1);
     Thresholds t = Thresholds.of(thresholds.get(Tta.NONE)).withOrigin(origin);
     for (Tta tta : thresholds.keySet()) {
@@ -183,11 +182,4 @@ public record BorrowedThresholds(Thresholds thresholds, List<String> recipeDiffe
     }
   }
 
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

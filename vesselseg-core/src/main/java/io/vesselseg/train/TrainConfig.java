@@ -412,7 +412,8 @@ public record TrainConfig(Data data, Schedule schedule, Sampling sampling, Objec
     public Runtime {
       require(out != null, "out", out, "must name a run directory");
       require(device != null && !device.isBlank(), "device", device, "must be auto, cpu or cuda");
-      require(precision != null, "precision", precision, "must be bf16 or fp32");
+      require(precision != null && precision != Precision.INT8, "precision", precision, "must be bf16 or fp32 "
+          + "(int8 is for predictions: train in fp32, then calibrate with vesselseg quantize)");
       require(threads >= 0 && threads <= 1024, "threads", threads, "must be in 0..1024 (0: all cores)");
     }
 

@@ -5,9 +5,6 @@ import io.vesselseg.infer.Models;
 import io.vesselseg.model.SafeTensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * A trained model that a training run reads (the teacher of {@code --distill-from}, the start of
@@ -32,14 +29,7 @@ record TrainedModel(String name, String sha256, SafeTensors.Contents contents) {
     }
     String name = Models.isBuiltIn(source) ? source : Models.resolve(source).toString();
     byte[] bytes = Models.bytes(source);
-    return new TrainedModel(name, sha256(bytes), SafeTensors.parse(bytes, label + name));
+    return new TrainedModel(name, Models.sha256(bytes), SafeTensors.parse(bytes, label + name));
   }
 
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
