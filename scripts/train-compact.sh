@@ -2,7 +2,8 @@
 # Reproduces the compact model shipped in the jar (vesselseg-core/src/main/resources/io/vesselseg/model/
 # drive-compact.safetensors, `--model compact`; docs/compact.md): a tiny network distilled from the shipped
 # ensemble on DRIVE's training images (3 held out for the checkpoint and threshold, fold 1 of seed 42), scored
-# once on DRIVE test, STARE (all 20) and HRF (all 45), then exported with its figures.
+# once on DRIVE test, STARE (all 20) and HRF (all 45), then exported with its figures and calibrated for int8
+# (`vesselseg quantize`; its int8 figures are scored once too).
 #
 #   bash scripts/train-compact.sh [DATASETS_DIR] [OUT_DIR]     # defaults: ../shared/datasets runs/compact
 #
@@ -30,6 +31,13 @@ ARCH=(--depth 3 --base-channels 6)
 ./vesselseg export --model "$OUT/step1.safetensors" --figures "$OUT/stare-all.json" --figures-key stare_all \
     --out "$OUT/step2.safetensors"
 ./vesselseg export --model "$OUT/step2.safetensors" --figures "$OUT/hrf-all.json" --figures-key hrf_all \
-    --out "$OUT/drive-compact.safetensors"
-rm -f "$OUT/step1.safetensors" "$OUT/step2.safetensors"
+    --out "$OUT/step3.safetensors"
+# int8: activation ranges from the 17 training photographs (the validation ones left out), then scored once
+./vesselseg quantize --model "$OUT/step3.safetensors" --data "$DATA/DRIVE" --out "$OUT/drive-compact.safetensors"
+rm -f "$OUT/step1.safetensors" "$OUT/step2.safetensors" "$OUT/step3.safetensors"
+for set in "DRIVE test" "STARE all" "HRF all"; do
+  read -r name split <<< "$set"
+  ./vesselseg evaluate --model "$OUT/drive-compact.safetensors" --precision int8 --device cpu \
+      --data "$DATA/$name" --split "$split" --json "$OUT/${name,,}-$split-int8.json"
+done
 echo "written $OUT/drive-compact.safetensors: copy it to vesselseg-core/src/main/resources/io/vesselseg/model/"

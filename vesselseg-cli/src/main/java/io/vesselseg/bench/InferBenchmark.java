@@ -25,9 +25,9 @@ import java.util.function.Consumer;
 
 /**
  * {@code vesselseg bench infer}: the latency of segmenting one photograph with each model, all on the same
- * photographs in one process, one model after the other. Per photograph two timings: end to end (read the PNG,
- * segment, write the mask PNG) and in memory (a decoded photograph in, its mask out: FOV estimate, network,
- * calibration, threshold). Medians over photographs × repetitions after one warm-up photograph; ratios are
+ * photographs in one process, the models taking turns (round-robin over repetitions and photographs). Per
+ * photograph two timings: end to end (read the PNG, segment, write the mask PNG) and in memory (a decoded
+ * photograph in, its mask out: FOV estimate, network, calibration, threshold). Medians over photographs × repetitions after one warm-up photograph; ratios are
  * against the built-in ensemble and against one of its members measured in the same run. The compact model's
  * PyTorch twin ({@code scripts/torch_peer.py infer}: the network's forward pass and sigmoid on a photograph of
  * the same size, nothing else) is timed too when {@code .venv-bench/} exists.
@@ -175,11 +175,7 @@ public final class InferBenchmark {
     out.put("threads", threads);
     out.put("photographs", o.photographs().stream().map(s -> s.id() + " " + s.width() + "x" + s.height()).toList());
     out.put("repeats", o.repeats());
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (Spec spec : o.models()) {
-      log.accept("timing " + spec.label() + " ...");
-      rows.add(time(spec, files, decoded, o));
-    }
+    List<Map<String, Object>> rows = timeInterleaved(o, files, decoded, threads, log);
     Optional<TorchPeer> peer = o.torchPeer() ? TorchPeer.locate() : Optional.empty();
     if (o.torchPeer() && peer.isEmpty()) {
       out.put("torch_peer", TorchPeer.MISSING);
@@ -192,53 +188,71 @@ public final class InferBenchmark {
     return out;
   }
 
-  private static Map<String, Object> time(Spec spec, List<Path> files, List<BufferedImage> decoded, Options o) {
-    int runThreads = Engine.threads(o.threads());
-    int threads = Engine.threads(spec.threads() > 0 ? spec.threads() : runThreads);
-    Runnable restoreLayout = spec.layout().apply();
-    try {
-      Map<String, Object> row = time(spec, files, decoded, o.workDir(), o.repeats());
-      row.put("threads", threads);
-      row.put("tile", spec.tile());
-      row.put("layout", spec.layout().describe());
-      return row;
-    } finally {
-      restoreLayout.run();
-      Engine.threads(runThreads);
-    }
-  }
+  /** A model opened for timing, and its timings so far. */
+  private record Timed(Spec spec, VesselSegmenter segmenter, int threads, List<Double> e2e, List<Double> mem) {}
 
-  private static Map<String, Object> time(Spec spec, List<Path> files, List<BufferedImage> decoded, Path work,
-      int repeats) {
-    var options = VesselSegmenter.Options.defaults().withMembers(spec.members()).withPrecision(spec.precision())
-        .withDevice("cpu").withTile(spec.tile());
-    List<Double> e2e = new ArrayList<>();
-    List<Double> mem = new ArrayList<>();
-    Map<String, Object> row = new LinkedHashMap<>();
-    try (VesselSegmenter seg = Models.isBuiltIn(spec.model()) ? VesselSegmenter.builtIn(spec.model(), options)
-        : VesselSegmenter.load(Path.of(spec.model()), options)) {
-      seg.segment(decoded.get(0)); // warm-up: first-call allocations and kernel selection
-      for (int r = 0; r < repeats; r++) {
-        for (int i = 0; i < files.size(); i++) {
-          long t0 = System.nanoTime();
-          Segmentation s = seg.segment(files.get(i));
-          ImageFiles.writeMaskPng(work.resolve("mask.png"), s.mask(), s.width(), s.height());
-          e2e.add((System.nanoTime() - t0) / 1e9);
-          long t1 = System.nanoTime();
-          seg.segment(decoded.get(i));
-          mem.add((System.nanoTime() - t1) / 1e9);
+  /**
+   * Opens every model (each in its layout, warmed up on one photograph), then times them round-robin: for each
+   * repetition and photograph, every model in turn, so that a change in the machine's load hits all rows
+   * alike instead of the rows that happened to run then.
+   */
+  private static List<Map<String, Object>> timeInterleaved(Options o, List<Path> files,
+      List<BufferedImage> decoded, int runThreads, Consumer<String> log) {
+    List<Timed> open = new ArrayList<>();
+    try {
+      for (Spec spec : o.models()) {
+        log.accept("opening " + spec.label() + " ...");
+        int threads = spec.threads() > 0 ? spec.threads() : runThreads;
+        Runnable restoreLayout = spec.layout().apply();
+        try {
+          var options = VesselSegmenter.Options.defaults().withMembers(spec.members())
+              .withPrecision(spec.precision()).withDevice("cpu").withTile(spec.tile());
+          VesselSegmenter seg = Models.isBuiltIn(spec.model()) ? VesselSegmenter.builtIn(spec.model(), options)
+              : VesselSegmenter.load(Path.of(spec.model()), options);
+          open.add(new Timed(spec, seg, threads, new ArrayList<>(), new ArrayList<>()));
+          Engine.threads(threads);
+          seg.segment(decoded.get(0)); // warm-up: first-call allocations and kernel selection
+        } finally {
+          restoreLayout.run();
+          Engine.threads(runThreads);
         }
       }
-      row.put("model", spec.label());
-      row.put("source", spec.model());
-      row.put("sha256", seg.modelSha256());
-      row.put("networks", seg.networks());
-      row.put("precision", spec.precision());
+      for (int r = 0; r < o.repeats(); r++) {
+        log.accept("repetition " + (r + 1) + " of " + o.repeats() + ", every model in turn ...");
+        for (int i = 0; i < files.size(); i++) {
+          for (Timed t : open) {
+            Engine.threads(t.threads());
+            long t0 = System.nanoTime();
+            Segmentation s = t.segmenter().segment(files.get(i));
+            ImageFiles.writeMaskPng(o.workDir().resolve("mask.png"), s.mask(), s.width(), s.height());
+            t.e2e().add((System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            t.segmenter().segment(decoded.get(i));
+            t.mem().add((System.nanoTime() - t1) / 1e9);
+          }
+        }
+      }
+      Engine.threads(runThreads);
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (Timed t : open) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model", t.spec().label());
+        row.put("source", t.spec().model());
+        row.put("sha256", t.segmenter().modelSha256());
+        row.put("networks", t.segmenter().networks());
+        row.put("precision", t.spec().precision());
+        row.put("threads", t.threads());
+        row.put("tile", t.spec().tile());
+        row.put("layout", t.spec().layout().describe());
+        row.put("median_s_read_segment_write", median(t.e2e()));
+        row.put("median_s_segment", median(t.mem()));
+        row.put("images_per_s", 1 / median(t.mem()));
+        rows.add(row);
+      }
+      return rows;
+    } finally {
+      open.forEach(t -> t.segmenter().close());
     }
-    row.put("median_s_read_segment_write", median(e2e));
-    row.put("median_s_segment", median(mem));
-    row.put("images_per_s", 1 / median(mem));
-    return row;
   }
 
   /** The compact model (and any model file) in PyTorch eager, the network's forward pass only. */
