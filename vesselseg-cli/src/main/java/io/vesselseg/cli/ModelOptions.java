@@ -38,6 +38,11 @@ final class ModelOptions {
       + "a model calibrated by vesselseg quantize, e.g. compact)")
   String precision;
 
+  @Option(names = "--tile", paramLabel = "PX", defaultValue = "0", description = "run the network on square "
+      + "tiles of this side (64..4096, overlapping by a quarter, blended) instead of whole photographs: less "
+      + "memory for large photographs, more time (default 0: whole, tiles of 512 above 1.5 Mpixel)")
+  int tile;
+
   @Option(names = "--verbose", description = "stack traces on errors")
   boolean verbose;
 
@@ -55,9 +60,10 @@ final class ModelOptions {
     return loaded.meta().thresholds().forTta(tta());
   }
 
-  /** A whole-image predictor with the chosen test-time augmentation. */
+  /** A predictor with the chosen test-time augmentation, whole photographs or --tile tiles. */
   Predictor predictor(Network net) {
-    return new Predictor(net, tta());
+    VesselSegmenter.Options.defaults().withTile(tile); // the one range check, also for this path
+    return tile == 0 ? new Predictor(net, tta()) : new Predictor(net, tta(), tile, tile / 4, 0);
   }
 
   /**
@@ -71,7 +77,7 @@ final class ModelOptions {
     var t = tta8 ? VesselSegmenter.Tta.D8 : tta ? VesselSegmenter.Tta.FLIPS : VesselSegmenter.Tta.NONE;
     var options = VesselSegmenter.Options.defaults().withTta(t).withMembers(members == null ? 0 : members)
         .withRescale(rescale.equals("auto")).withDevice(device).withPrecision(precision)
-        .withThreshold(threshold == null ? 0 : threshold).withFoldBatchNorm(!unfolded);
+        .withThreshold(threshold == null ? 0 : threshold).withFoldBatchNorm(!unfolded).withTile(tile);
     return model == null ? VesselSegmenter.builtIn(options)
         : Models.isBuiltIn(model) ? VesselSegmenter.builtIn(model, options)
         : VesselSegmenter.load(java.nio.file.Path.of(model), options);

@@ -98,7 +98,11 @@ class CliTest {
   void badArgumentsAreUsageErrors(@TempDir Path dir) {
     Outcome p = run("train", "--data", "synthetic", "--out", dir.resolve("r").toString(), "--precision", "fp64");
     assertEquals(Main.USAGE, p.code());
-    assertTrue(p.err().contains("expected auto, bf16 or fp32"), p.err());
+    assertTrue(p.err().contains("expected auto, fp32, bf16 or int8"), p.err());
+    Outcome q = run("train", "--data", "synthetic", "--out", dir.resolve("r").toString(), "--precision", "int8");
+    assertEquals(Main.USAGE, q.code());
+    assertTrue(q.err().contains("int8 is for predictions"), q.err());
+    assertFalse(Files.exists(dir.resolve("r")), "a refused run leaves no run directory");
     Outcome d = run("train", "--data", "synthetic", "--out", dir.resolve("r").toString(), "--device", "tpu");
     assertEquals(Main.USAGE, d.code());
     assertTrue(d.err().contains("expected auto, cpu or cuda"), d.err());
@@ -166,6 +170,35 @@ class CliTest {
     assertEquals(Main.DATA, bad.code(), bad.out());
     assertTrue(bad.err().contains("broken.png"), bad.err());
     assertFalse(Files.exists(dir.resolve("seg2")), "nothing left behind, not even the new output folder");
+  }
+
+  @Test
+  void segmentOnTilesAgreesWithTheWholePhotographAndEvaluateTakesTilesToo(@TempDir Path dir) throws Exception {
+    var s = SyntheticFundus.generate(45, 300, 260);
+    Path photo = dir.resolve("photo.png");
+    ImageFiles.writePng(photo, Overlay.photo(s.rgb(), s.width(), s.height()));
+    // --rescale none: the network sees 300x260 (9 tiles of 128), not the photograph brought to DRIVE's scale
+    Outcome whole = run("segment", photo.toString(), "--model", "compact", "--rescale", "none", "--out",
+        dir.resolve("w").toString());
+    Outcome tiled = run("segment", photo.toString(), "--model", "compact", "--rescale", "none", "--tile", "128",
+        "--out", dir.resolve("t").toString());
+    assertEquals(Main.OK, whole.code(), whole.err());
+    assertEquals(Main.OK, tiled.code(), tiled.err());
+    RgbImage a = ImageFiles.readRgb(dir.resolve("w/photo_mask.png"));
+    RgbImage b = ImageFiles.readRgb(dir.resolve("t/photo_mask.png"));
+    long same = 0;
+    for (int i = 0; i < a.chw().length; i++) {
+      same += a.chw()[i] == b.chw()[i] ? 1 : 0;
+    }
+    assertTrue(same > 0.99 * a.chw().length, "tiled and whole masks agree on " + same + " of " + a.chw().length);
+    assertTrue(same < a.chw().length, "128-pixel tiles are not the whole photograph");
+    Outcome eval = run("evaluate", "--model", "compact", "--data", "synthetic", "--rescale", "none", "--tile",
+        "96");
+    assertEquals(Main.OK, eval.code(), eval.err());
+    Outcome bad = run("segment", photo.toString(), "--tile", "10", "--out", dir.resolve("x").toString());
+    assertEquals(Main.USAGE, bad.code(), bad.out());
+    assertTrue(bad.err().contains("tile 10 must be 0 (whole photographs) or in 64..4096"), bad.err());
+    assertFalse(Files.exists(dir.resolve("x")));
   }
 
   @Test
