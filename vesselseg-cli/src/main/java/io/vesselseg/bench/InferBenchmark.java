@@ -27,9 +27,9 @@ import java.util.function.Consumer;
  * {@code vesselseg bench infer}: the latency of segmenting one photograph with each model, all on the same
  * photographs in one process, the models taking turns (round-robin over repetitions and photographs). Per
  * photograph two timings: end to end (read the PNG, segment, write the mask PNG) and in memory (a decoded
- * photograph in, its mask out: FOV estimate, network, calibration, threshold). Medians over photographs × repetitions after one warm-up photograph; ratios are
- * against the built-in ensemble and against one of its members measured in the same run. The compact model's
- * PyTorch twin ({@code scripts/torch_peer.py infer}: the network's forward pass and sigmoid on a photograph of
+ * photograph in, its mask out: FOV estimate, network, calibration, threshold). Medians over photographs ×
+ * repetitions after one warm-up photograph; ratios are against the built-in ensemble and against one of its
+ * members measured in the same run. The compact model's PyTorch twin ({@code scripts/torch_peer.py infer}: the network's forward pass and sigmoid on a photograph of
  * the same size, nothing else) is timed too when {@code .venv-bench/} exists.
  */
 public final class InferBenchmark {

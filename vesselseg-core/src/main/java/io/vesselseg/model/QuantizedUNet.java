@@ -25,12 +25,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * An int8 copy of a {@link FoldedUNet} for the CPU: libtorch's quantised kernels (FBGEMM / oneDNN), reached
  * through its operator dispatcher because the presets have no Java API for them. Weights are int8, per output
- * channel for the 3×3 convolutions; activations are uint8 ({@link #QMAX}) with the ranges {@link Int8Calibration}
- * measured on training photographs (one per {@link FoldedUNet.Observer} site). Each block is two fused
- * conv+ReLU kernels, max pooling runs on uint8, upsampling runs in fp32 ({@link #up}), the skip and upsampled
- * halves are concatenated into one requantised tensor, and the 1×1 head runs in fp32 on the dequantised last
- * block, so logits keep their full range. Built once (weights packed for the kernels), owned by this object, freed by
- * {@link #close()}. U-Nets only: a W-Net's second stage is refused.
+ * channel for the 3×3 convolutions; activations are uint8 (up to {@link #QMAX}) with the ranges
+ * {@link Int8Calibration} measured on training photographs (one per {@link FoldedUNet.Observer} site). Each
+ * block is two fused conv+ReLU kernels, max pooling runs on uint8, upsampling runs in fp32 ({@link #up}), the
+ * skip and upsampled halves are concatenated into one requantised tensor, and the 1×1 head runs in fp32 on the
+ * dequantised last block, so logits keep their full range. Built once (weights packed for the kernels), owned
+ * by this object, freed by {@link #close()}. U-Nets only: a W-Net's second stage is refused.
  */
 final class QuantizedUNet implements AutoCloseable {
 
@@ -66,6 +66,10 @@ final class QuantizedUNet implements AutoCloseable {
     h.retainReference(); // class-lifetime: no PointerScope open at first use may free it
     return h;
   }
+
+  private static final OperatorHandle PREPACK = op("quantized::conv2d_prepack", "");
+  private static final OperatorHandle CONV_RELU = op("quantized::conv2d_relu", "new");
+  private static final OperatorHandle CAT = op("quantized::cat", "");
 
   private final FoldedUNet source;
   private final Q input;
@@ -104,17 +108,15 @@ final class QuantizedUNet implements AutoCloseable {
     this.input = signed(ranges[site++]);
     try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
         NoGradGuard g = new NoGradGuard()) {
-      List<Q> skips = new ArrayList<>();
       for (FoldedUNet.FoldedConv[] b : folded.encoders()) {
         encoders.add(new Layer[] {conv(b[0], ranges[site++]), conv(b[1], ranges[site++])});
-        skips.add(encoders.get(encoders.size() - 1)[1].out());
       }
       bottleneck = new Layer[] {conv(folded.bottleneck()[0], ranges[site++]),
           conv(folded.bottleneck()[1], ranges[site++])};
       for (int i = 0; i < depth; i++) {
         float[] upRange = ranges[site++];
         ups.add(signed(upRange));
-        float[] skipRange = ranges[1 + 2 * (depth - 1 - i) + 1];
+        float[] skipRange = ranges[2 + 2 * (depth - 1 - i)]; // the second conv of encoder depth-1-i
         cats.add(signed(new float[] {Math.min(skipRange[0], upRange[0]), Math.max(skipRange[1], upRange[1])}));
         FoldedUNet.FoldedConv[] d = folded.decoders().get(i);
         decoders.add(new Layer[] {conv(d[0], ranges[site++]), conv(d[1], ranges[site++])});
@@ -152,10 +154,6 @@ final class QuantizedUNet implements AutoCloseable {
     return conv2d(y.dequantize(), head.weight(), head.biasOpt(), ONE, PAD0, ONE, 1);
   }
 
-  private static final OperatorHandle PREPACK = op("quantized::conv2d_prepack", "");
-  private static final OperatorHandle CONV_RELU = op("quantized::conv2d_relu", "new");
-  private static final OperatorHandle CAT = op("quantized::cat", "");
-
   private static Tensor block(Layer[] b, Tensor x, FoldedUNet.Observer o, int[] site) {
     return see(o, site, call(CONV_RELU, see(o, site, call(CONV_RELU, x, b[0])), b[1]));
   }
@@ -163,7 +161,7 @@ final class QuantizedUNet implements AutoCloseable {
   /**
    * Upsampling {@code i} in fp32 between a dequantise and a quantise: libtorch's quantised transposed
    * convolution ({@code quantized::conv_transpose2d}) put the shipped compact model's upsampled activations 8 to
-   * 16 quantisation steps away from fp32 (exact on a random network), and a 2×2 stride-2 kernel is a small
+   * 16 quantisation steps away from fp32 (a random network's within a third of a step), and a 2×2 stride-2 kernel is a small
    * share of the arithmetic.
    */
   private Tensor up(Tensor y, int i) {
