@@ -41,10 +41,7 @@ public final class Network implements AutoCloseable {
   private final boolean channelsLast;
   private Normalization normalization;
   private Calibration calibration = Calibration.NONE;
-  private final List<FoldedUNet> folded = new ArrayList<>();
-  private final List<QuantizedUNet> quantized = new ArrayList<>();
-  private Int8Calibration int8;
-  private Int8Calibration recording;
+  private final InferenceCopies copies = new InferenceCopies();
 
   private Network(List<UNet> members, ComputeDevice device, Precision precision, Normalization normalization) {
     this.net = members.get(0);
@@ -114,7 +111,7 @@ public final class Network implements AutoCloseable {
 
   /** The activation ranges {@link Precision#INT8} predictions quantise with (from the model file). */
   void setInt8Calibration(Int8Calibration c) {
-    this.int8 = c;
+    copies.setInt8Calibration(c);
   }
 
   /**
@@ -128,18 +125,9 @@ public final class Network implements AutoCloseable {
           + "stages): use fp32 or bf16");
     }
     boolean wasFused = fused();
-    dropFused();
-    for (UNet m : members) {
-      m.eval();
-      folded.add(new FoldedUNet(m, false));
-    }
-    recording = Int8Calibration.recorder(members.size(), architecture().depth());
     try {
-      predictions.run();
-      return recording;
+      return copies.record(members, architecture().depth(), predictions);
     } finally {
-      recording = null;
-      dropFused();
       if (wasFused) {
         fuseForInference();
       }
@@ -270,40 +258,25 @@ public final class Network implements AutoCloseable {
 
   /**
    * Makes {@link #predict} use a copy of the current weights with every BatchNorm folded into the preceding
-   * convolution (eval-mode statistics; the same probabilities within float rounding, fewer kernels). The
-   * copy is a snapshot: a training step drops it, and the next prediction uses the module again.
+   * convolution (eval-mode statistics; the same probabilities within float rounding, fewer kernels), and for
+   * an int8 network its quantised copy ({@link QuantizedUNet}). The copy is a snapshot: a training step drops
+   * it, and the next prediction uses the module again.
    */
   public void fuseForInference() {
-    dropFused();
     // row-major folded weights unless -Dvesselseg.foldedChannelsLast=true: channels-last ones measured no
-    // faster here (0.38 vs 0.36 s per 565x584 image, medians of 5 noisy runs of 7)
+    // faster (docs/compact.md#speed: 100.2 vs 101.6 ms for the compact model in one interleaved run)
     boolean clWeights = channelsLast && Boolean.getBoolean("vesselseg.foldedChannelsLast");
-    for (UNet m : members) {
-      m.eval();
-      folded.add(new FoldedUNet(m, clWeights));
-    }
-    if (precision == Precision.INT8) {
-      if (int8 == null) {
-        throw new io.vesselseg.VesselsegException.Usage("int8 predictions need the model's activation ranges: "
-            + "calibrate it with vesselseg quantize");
-      }
-      for (int i = 0; i < members.size(); i++) {
-        quantized.add(new QuantizedUNet(folded.get(i), int8.member(i)));
-      }
-    }
+    copies.make(members, clWeights, precision == Precision.INT8);
   }
 
   /** True while predictions run on the BatchNorm-folded copy. */
   public boolean fused() {
-    return !folded.isEmpty();
+    return copies.made();
   }
 
   /** Returns {@link #predict} to the module itself and frees the folded copy. */
   public void dropFused() {
-    quantized.forEach(QuantizedUNet::close);
-    quantized.clear();
-    folded.forEach(FoldedUNet::close);
-    folded.clear();
+    copies.drop();
   }
 
   /** {@link #predict(float[], int, int, int, Tta)} with no augmentation, or the four flips. */
@@ -373,24 +346,9 @@ public final class Network implements AutoCloseable {
     return new float[][] {sum, sq, memberSq};
   }
 
-  /** Member {@code i}'s forward for predictions: recording, int8, folded, or the module itself. */
-  private UnaryOperator<Tensor> forwardOf(int i) {
-    if (recording != null) {
-      FoldedUNet f = folded.get(i);
-      FoldedUNet.Observer o = recording.observer(i);
-      return x -> f.forward(x, o);
-    }
-    if (!quantized.isEmpty()) {
-      return quantized.get(i)::forward;
-    }
-    UNet m = members.get(i);
-    m.eval();
-    return folded.isEmpty() ? m::forward : folded.get(i)::forward;
-  }
-
   /** Member {@code i}'s sum and sum of squares of the probabilities over the {@code tta} transforms. */
   private float[][] memberMoments(int i, float[] rgb, int n, int h, int w, Tta tta) {
-    UnaryOperator<Tensor> f = forwardOf(i);
+    UnaryOperator<Tensor> f = copies.forward(i, members.get(i), n);
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
@@ -423,10 +381,7 @@ public final class Network implements AutoCloseable {
 
   /** Member {@code i}'s probabilities summed (not averaged) over the {@code tta} transforms. */
   private float[] predictMember(int i, float[] rgb, int n, int h, int w, Tta tta) {
-    UnaryOperator<Tensor> f = forwardOf(i);
-    if (recording != null && i == 0) {
-      recording.counted(n);
-    }
+    UnaryOperator<Tensor> f = copies.forward(i, members.get(i), n);
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       Tensor x = input(rgb, n, h, w);
