@@ -64,7 +64,8 @@ public final class VesselSegmenter implements AutoCloseable {
    * @param rescale   resample each photograph so its FOV diameter matches the training set's (as recorded in
    *                  the model file); off: use the photograph at its own scale
    * @param device    {@code auto} (CUDA when libtorch sees a GPU, else CPU), {@code cpu} or {@code cuda}
-   * @param precision {@code fp32} or {@code bf16} (autocast; fast on CUDA and CPUs with native bf16)
+   * @param precision {@code fp32}, {@code bf16} (autocast; fast on CUDA and CPUs with native bf16) or
+   *                  {@code int8} (CPU; a model file calibrated by {@code vesselseg quantize}, e.g. compact)
    * @param threshold the probability threshold of the mask, in (0, 1); 0: the model's own for {@code tta}
    * @param foldBatchNorm predict with a copy whose BatchNorm layers are folded into the convolutions (the same
    *                  probabilities within 1e-4, ~30% less memory); off: the trainable module, for comparisons

@@ -29,8 +29,9 @@ import java.util.function.Consumer;
  * photograph two timings: end to end (read the PNG, segment, write the mask PNG) and in memory (a decoded
  * photograph in, its mask out: FOV estimate, network, calibration, threshold). Medians over photographs ×
  * repetitions after one warm-up photograph; ratios are against the built-in ensemble and against one of its
- * members measured in the same run. The compact model's PyTorch twin ({@code scripts/torch_peer.py infer}: the network's forward pass and sigmoid on a photograph of
- * the same size, nothing else) is timed too when {@code .venv-bench/} exists.
+ * members measured in the same run. The compact model's PyTorch twin ({@code scripts/torch_peer.py infer}: the
+ * network's forward pass and sigmoid on a photograph of the same size, nothing else) is timed too when
+ * {@code .venv-bench/} exists.
  */
 public final class InferBenchmark {
 
@@ -40,7 +41,7 @@ public final class InferBenchmark {
    * @param label     its row name
    * @param model     {@code builtin}, {@code compact} or a model file / run directory
    * @param members   of an ensemble, the networks used (0: all)
-   * @param precision fp32 or bf16
+   * @param precision fp32, bf16 or int8
    * @param threads   libtorch threads for this row (0: the run's)
    * @param tile      {@link VesselSegmenter.Options#tile()}: 0 whole photographs, else tiles of this side
    * @param layout    memory layout of the network's activations and folded weights

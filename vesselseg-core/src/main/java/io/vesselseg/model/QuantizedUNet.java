@@ -161,8 +161,8 @@ final class QuantizedUNet implements AutoCloseable {
   /**
    * Upsampling {@code i} in fp32 between a dequantise and a quantise: libtorch's quantised transposed
    * convolution ({@code quantized::conv_transpose2d}) put the shipped compact model's upsampled activations 8 to
-   * 16 quantisation steps away from fp32 (a random network's within a third of a step), and a 2×2 stride-2 kernel is a small
-   * share of the arithmetic.
+   * 16 quantisation steps away from fp32 (a random network's within a third of a step), and a 2×2 stride-2
+   * kernel is a small share of the arithmetic.
    */
   private Tensor up(Tensor y, int i) {
     FoldedUNet.FoldedConv up = source.ups().get(i);
