@@ -120,10 +120,7 @@ public final class Network implements AutoCloseable {
    * U-Net only (a W-Net is refused); the network is left as it was.
    */
   public Int8Calibration calibrateInt8(Runnable predictions) {
-    if (architecture().refined()) {
-      throw new io.vesselseg.VesselsegException.Usage("int8 runs U-Nets only; this model is a W-Net (two "
-          + "stages): use fp32 or bf16");
-    }
+    QuantizedUNet.requireUNet(architecture().refined());
     boolean wasFused = fused();
     try {
       return copies.record(members, architecture().depth(), predictions);

@@ -39,9 +39,19 @@ public enum Precision {
 
   /** True when /proc/cpuinfo lists avx512_bf16 or amx_bf16 (false when it cannot be read). */
   public static boolean cpuHasBf16() {
+    return cpuHasAny("avx512_bf16", "amx_bf16");
+  }
+
+  /** True when /proc/cpuinfo lists any of {@code flags} (false when it cannot be read). */
+  static boolean cpuHasAny(String... flags) {
     try {
       String info = Files.readString(Path.of("/proc/cpuinfo"));
-      return info.contains(" avx512_bf16") || info.contains(" amx_bf16");
+      for (String f : flags) {
+        if (info.contains(" " + f)) {
+          return true;
+        }
+      }
+      return false;
     } catch (IOException | RuntimeException e) {
       return false;
     }

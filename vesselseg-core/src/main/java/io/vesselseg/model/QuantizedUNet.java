@@ -43,17 +43,8 @@ final class QuantizedUNet implements AutoCloseable {
    * u8×s8 pairs into 16 bits, which full-range codes can saturate. Measured on the compact model's three DRIVE
    * validation photographs: F1 0.8386 with 8 bits, 0.8372 with 7, 0.8393 in fp32.
    */
-  static final int QMAX = Integer.getInteger("vesselseg.int8.qmax", cpuHasVnni() ? 255 : 127);
-
-  /** True when /proc/cpuinfo lists avx512_vnni, avx_vnni or amx_int8 (false when it cannot be read). */
-  static boolean cpuHasVnni() {
-    try {
-      String info = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
-      return info.contains(" avx512_vnni") || info.contains(" avx_vnni") || info.contains(" amx_int8");
-    } catch (java.io.IOException | RuntimeException e) {
-      return false;
-    }
-  }
+  static final int QMAX = Integer.getInteger("vesselseg.int8.qmax",
+      Precision.cpuHasAny("avx512_vnni", "avx_vnni", "amx_int8") ? 255 : 127);
 
   /** A uint8 activation's quantisation. */
   private record Q(double scale, long zeroPoint) {}
@@ -88,16 +79,21 @@ final class QuantizedUNet implements AutoCloseable {
     return 1 + 2 * (2 * depth + 1) + depth;
   }
 
+  /** Refuses a W-Net ({@code refined}): int8 covers U-Nets only. */
+  static void requireUNet(boolean refined) {
+    if (refined) {
+      throw new VesselsegException.Usage("int8 runs U-Nets only; this model is a W-Net (two stages): use fp32 "
+          + "or bf16");
+    }
+  }
+
   /**
    * Quantises {@code folded} with the activation ranges {@code ranges[site] = {min, max}}.
    *
    * @throws VesselsegException.Usage for a W-Net or ranges of another architecture
    */
   QuantizedUNet(FoldedUNet folded, float[][] ranges) {
-    if (folded.hasRefiner()) {
-      throw new VesselsegException.Usage("int8 runs U-Nets only; this model is a W-Net (two stages): use fp32 "
-          + "or bf16");
-    }
+    requireUNet(folded.hasRefiner());
     int depth = folded.encoders().size();
     if (ranges.length != sites(depth)) {
       throw new VesselsegException.Usage("int8 calibration has " + ranges.length + " activation ranges, a "
